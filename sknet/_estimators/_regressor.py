@@ -1,0 +1,147 @@
+"""MLPRegressor: real-valued targets, squared error or Poisson loss."""
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
+
+from ._base import BaseMLP
+from ._classifier import MLPClassifier
+
+
+class MLPRegressor(RegressorMixin, BaseMLP):
+    """Multi-layer perceptron regressor.
+
+    scikit-learn's ``MLPRegressor`` parameters, defaults and fitted
+    attributes, plus more activations, learning-rate schedules for every
+    stochastic solver, early stopping on any scorer with a validation-loss
+    curve, a compute ``dtype``, and scikit-learn's callbacks. The parameters
+    it shares with :class:`MLPClassifier` mean the same; these differ:
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        'squared_error' has an identity output; 'poisson' a log link
+        (exponential output) for non-negative counts or rates.
+    scoring : str, callable or None, default=None
+        Validation score for early stopping; None uses R^2.
+
+    The others: ``hidden_layer_sizes``, ``activation``, ``solver``, ``alpha``,
+    ``batch_size``, ``learning_rate``, ``learning_rate_init``, ``power_t``,
+    ``max_iter``, ``shuffle``, ``random_state``, ``tol``, ``verbose``,
+    ``warm_start``, ``momentum``, ``nesterovs_momentum``, ``early_stopping``,
+    ``validation_fraction``, ``beta_1``, ``beta_2``, ``epsilon``,
+    ``n_iter_no_change``, ``max_fun``, ``dtype`` — see :class:`MLPClassifier`.
+
+    Attributes
+    ----------
+    coefs_, intercepts_, loss_, loss_curve_, validation_loss_curve_, \
+validation_scores_, best_validation_score_, best_loss_, t_, n_iter_, \
+n_layers_, n_outputs_, n_features_in_, feature_names_in_
+        As in :class:`MLPClassifier`.
+    out_activation_ : str
+        'identity' for squared error, 'exp' for Poisson.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknet import MLPRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-1, 1, size=(200, 3))
+    >>> y = X @ [1.0, -2.0, 0.5] + 0.3
+    >>> reg = MLPRegressor(hidden_layer_sizes=(), solver="lbfgs").fit(X, y)
+    >>> np.round(reg.coefs_[0].ravel(), 2)
+    array([ 1. , -2. ,  0.5])
+    """
+
+    _parameter_constraints = {
+        **BaseMLP._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+    _y_numeric = True
+
+    def __init__(
+        self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+        alpha=0.0001, batch_size="auto", learning_rate="constant",
+        learning_rate_init=0.001, power_t=0.5, max_iter=200,
+        loss="squared_error", shuffle=True, random_state=None, tol=1e-4,
+        verbose=False, warm_start=False, momentum=0.9, nesterovs_momentum=True,
+        early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
+        epsilon=1e-8, n_iter_no_change=10, max_fun=15000, scoring=None, dtype=None,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, activation=activation,
+            solver=solver, alpha=alpha, batch_size=batch_size,
+            learning_rate=learning_rate, learning_rate_init=learning_rate_init,
+            power_t=power_t, max_iter=max_iter, loss=loss, shuffle=shuffle,
+            random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+            scoring=scoring, dtype=dtype,
+        )
+
+    def _encode_targets(self, y, fresh, classes):
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError(
+                "Some value(s) of y are negative which is not allowed for "
+                "Poisson regression (loss='poisson')."
+            )
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        if not fresh and Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {Y.shape[1]} outputs but the model was fitted with "
+                f"{self.n_outputs_}; set warm_start=False to refit."
+            )
+        self.n_outputs_ = Y.shape[1]
+        self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
+        return Y
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _partial_fit(self, X, y, sample_weight=None):
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    @available_if(lambda est: est._check_solver())
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with one epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._partial_fit(X, y, sample_weight)
+
+    _check_solver = MLPClassifier._check_solver
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values.
+        """
+        P = self._predict_outputs(X)
+        return P.ravel() if P.shape[1] == 1 else P
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags

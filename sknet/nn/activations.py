@@ -1,0 +1,189 @@
+"""Activation functions: a forward pass and a derivative per name.
+
+Every forward function works in place: it overwrites the pre-activation ``Z``
+with the activation ``A = f(Z)`` and returns it, so a layer needs one buffer.
+Every derivative multiplies the incoming gradient ``dA`` in place by
+``f'(Z)``, written from the output ``A`` wherever the math allows. The one
+activation whose derivative cannot be recovered from ``A`` (gelu) declares
+``needs_input=True`` and the network keeps a copy of ``Z`` for it.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy.special import erf, expit
+
+LEAKY_RELU_SLOPE = 0.01
+"""Negative slope of ``leaky_relu`` (ONNX ``LeakyRelu`` default alpha)."""
+
+ELU_ALPHA = 1.0
+"""Scale of the negative part of ``elu`` (ONNX ``Elu`` default alpha)."""
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A hidden-layer activation.
+
+    forward(Z) -> A, in place.
+    derivative(Z, A, dA) multiplies dA by f'(Z) in place; Z is None unless
+    ``needs_input`` is true.
+    """
+
+    name: str
+    forward: Callable
+    derivative: Callable
+    needs_input: bool = False
+
+
+def _identity(Z):
+    return Z
+
+
+def _identity_derivative(Z, A, dA):
+    return dA
+
+
+def _logistic(Z):
+    return expit(Z, out=Z)
+
+
+def _logistic_derivative(Z, A, dA):
+    dA *= A
+    dA *= 1 - A
+    return dA
+
+
+def _tanh(Z):
+    return np.tanh(Z, out=Z)
+
+
+def _tanh_derivative(Z, A, dA):
+    dA *= 1 - A * A
+    return dA
+
+
+def _relu(Z):
+    return np.maximum(Z, 0, out=Z)
+
+
+def _relu_derivative(Z, A, dA):
+    return np.multiply(dA, A > 0, out=dA)
+
+
+def _leaky_relu(Z):
+    # max(z, s*z) is the leaky relu for any slope s in [0, 1].
+    return np.maximum(Z, Z * Z.dtype.type(LEAKY_RELU_SLOPE), out=Z)
+
+
+def _leaky_relu_derivative(Z, A, dA):
+    one, slope = A.dtype.type(1), A.dtype.type(LEAKY_RELU_SLOPE)
+    dA *= np.where(A > 0, one, slope)
+    return dA
+
+
+def _elu(Z):
+    negative = np.expm1(np.minimum(Z, 0))  # never overflows
+    if ELU_ALPHA != 1.0:
+        negative *= ELU_ALPHA
+    np.maximum(Z, 0, out=Z)
+    Z += negative
+    return Z
+
+
+def _elu_derivative(Z, A, dA):
+    # For z < 0, f'(z) = alpha * exp(z) = A + alpha.
+    dA *= np.where(A > 0, A.dtype.type(1), A + A.dtype.type(ELU_ALPHA))
+    return dA
+
+
+def _softplus(Z):
+    return np.logaddexp(0, Z, out=Z)
+
+
+def _softplus_derivative(Z, A, dA):
+    # f'(z) = sigmoid(z) = 1 - exp(-A), exact and stable since A >= 0.
+    dA *= -np.expm1(-A)
+    return dA
+
+
+_SQRT_HALF = np.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
+
+
+def _gelu(Z):
+    cdf = erf(Z * Z.dtype.type(_SQRT_HALF))
+    cdf += 1
+    cdf *= 0.5
+    Z *= cdf
+    return Z
+
+
+def _gelu_derivative(Z, A, dA):
+    # f'(z) = Phi(z) + z * phi(z)
+    grad = erf(Z * Z.dtype.type(_SQRT_HALF))
+    grad += 1
+    grad *= 0.5
+    grad += Z * np.exp(-0.5 * Z * Z) * Z.dtype.type(_INV_SQRT_2PI)
+    dA *= grad
+    return dA
+
+
+ACTIVATIONS = {
+    a.name: a
+    for a in (
+        Activation("identity", _identity, _identity_derivative),
+        Activation("logistic", _logistic, _logistic_derivative),
+        Activation("tanh", _tanh, _tanh_derivative),
+        Activation("relu", _relu, _relu_derivative),
+        Activation("leaky_relu", _leaky_relu, _leaky_relu_derivative),
+        Activation("elu", _elu, _elu_derivative),
+        Activation("gelu", _gelu, _gelu_derivative, needs_input=True),
+        Activation("softplus", _softplus, _softplus_derivative),
+    )
+}
+"""Hidden activations by name."""
+
+
+def softmax(Z):
+    """Row-wise softmax in place, shifted by the row maximum (no overflow)."""
+    Z -= Z.max(axis=1, keepdims=True)
+    np.exp(Z, out=Z)
+    Z /= Z.sum(axis=1, keepdims=True)
+    return Z
+
+
+def exp(Z):
+    """Exponential in place, clipped below the dtype's overflow point."""
+    np.minimum(Z, np.log(np.finfo(Z.dtype).max), out=Z)
+    return np.exp(Z, out=Z)
+
+
+def log_softmax(Z):
+    """Row-wise log of the softmax, from the logits (exact for large |Z|)."""
+    Z = Z - Z.max(axis=1, keepdims=True)
+    return Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
+
+
+def log_logistic(Z):
+    """``log(1 / (1 + exp(-Z)))`` computed as ``-logaddexp(0, -Z)``."""
+    return -np.logaddexp(0, -Z)
+
+
+OUTPUT_ACTIVATIONS = {
+    "identity": _identity,
+    "logistic": _logistic,
+    "softmax": softmax,
+    "exp": exp,
+}
+"""Output activations by name; each is the inverse link of a loss."""
+
+
+def get(name):
+    """Return the hidden activation called ``name``."""
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise ValueError(
+            f"Unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}."
+        ) from None

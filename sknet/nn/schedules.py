@@ -1,0 +1,72 @@
+"""Learning-rate schedules, kept apart from the optimizers.
+
+A schedule answers two questions at the end of every epoch:
+``epoch_end(lr0, t, epoch)`` gives the rate for the next epoch (``t`` samples
+and ``epoch`` epochs seen so far), and ``plateau(lr)`` says what to do when
+the monitored quantity stopped improving: ``(new_lr, stop)``.
+"""
+
+import math
+
+
+class Constant:
+    """``lr = lr0``; a plateau stops training."""
+
+    def epoch_end(self, lr, lr0, t, epoch):
+        return lr
+
+    def plateau(self, lr):
+        return lr, True
+
+
+class InvScaling(Constant):
+    """``lr = lr0 / (t + 1) ** power_t`` with ``t`` the samples seen."""
+
+    def __init__(self, power_t=0.5):
+        self.power_t = power_t
+
+    def epoch_end(self, lr, lr0, t, epoch):
+        return lr0 / (t + 1) ** self.power_t
+
+
+class Adaptive(Constant):
+    """Keep ``lr`` while training improves; divide it by 5 on a plateau.
+
+    Training stops when the rate would fall below ``min_lr``.
+    """
+
+    def __init__(self, factor=5.0, min_lr=1e-6):
+        self.factor = factor
+        self.min_lr = min_lr
+
+    def plateau(self, lr):
+        if lr <= self.min_lr:
+            return lr, True
+        return lr / self.factor, False
+
+
+class Cosine(Constant):
+    """``lr = lr0 * (1 + cos(pi * epoch / n_epochs)) / 2``, then held at 0."""
+
+    def __init__(self, n_epochs):
+        self.n_epochs = max(int(n_epochs), 1)
+
+    def epoch_end(self, lr, lr0, t, epoch):
+        progress = min(epoch, self.n_epochs) / self.n_epochs
+        return lr0 * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def get(name, *, power_t=0.5, n_epochs=200):
+    """The schedule called ``name`` with its settings."""
+    if name == "constant":
+        return Constant()
+    if name == "invscaling":
+        return InvScaling(power_t)
+    if name == "adaptive":
+        return Adaptive()
+    if name == "cosine":
+        return Cosine(n_epochs)
+    raise ValueError(
+        f"Unknown learning_rate schedule {name!r}; choose one of "
+        "'constant', 'invscaling', 'adaptive', 'cosine'."
+    )
