@@ -19,7 +19,12 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from ..nn import MLP, activations, optimizers, schedules
 from ..nn.training import Data, DivergenceError, Settings, State, fit_lbfgs, fit_minibatch
@@ -152,8 +157,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         X = X.astype(dtype, copy=False)
         if sp.issparse(X):
             X = X.tocsr()
-        if y.ndim == 2 and y.shape[1] == 1 and self._y_numeric:
-            y = y.ravel()
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
         Y = self._encode_targets(y, fresh, classes).astype(dtype, copy=False)
         w = self._sample_weight(y, sample_weight, X, dtype)
         return Data(X, Y, w), y

@@ -173,8 +173,8 @@ default='constant'
             binarizer.fit(y if classes is None or multilabel else classes)
             if len(binarizer.classes_) < 2:
                 raise ValueError(
-                    "MLPClassifier needs samples of at least 2 classes in y; got "
-                    f"only class {binarizer.classes_[0]!r}."
+                    f"y contains only one class ({binarizer.classes_[0]}); "
+                    "MLPClassifier needs samples of at least 2 classes."
                 )
             self._label_binarizer = binarizer
             self.classes_ = binarizer.classes_

@@ -1,0 +1,227 @@
+"""The ONNX graph of a fitted sknet network, written from its fitted attributes.
+
+Only core ``ai.onnx`` operators that onnxruntime's CUDA provider implements for
+float16, float and double are used (see ``CUDA_OPERATORS``), so a whole network
+runs on the GPU. The graph is written through a small *writer* object with two
+methods, so the same code serves the standalone export and skl2onnx's
+converter API::
+
+    writer.constant(hint, array) -> name of an initializer holding ``array``
+    writer.node(op_type, inputs, output=None, **attributes) -> name of the output
+    writer.dtype -> the compute dtype (float16, float32 or float64)
+
+The estimator is never called: its ``coefs_``, ``intercepts_``, ``activation``,
+``out_activation_``, ``classes_`` and ``n_outputs_`` are all that is read.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from onnx.helper import np_dtype_to_tensor_dtype
+from sklearn.base import is_classifier
+from sklearn.utils.validation import check_is_fitted
+
+# Operator types an exported sknet network may contain. Every one has a CUDA
+# kernel in onnxruntime for float16, float and double (Gather and Cast also for
+# int64; Gather of string labels is the one step that stays on the CPU).
+CUDA_OPERATORS = frozenset(
+    {
+        "MatMul", "Add", "Sub", "Mul",
+        "Sigmoid", "Tanh", "Relu", "LeakyRelu", "Elu", "Softplus", "Erf", "Exp",
+        "Softmax", "ArgMax", "Greater", "Gather", "Cast", "Concat", "Reshape",
+        "Identity",
+    }
+)  # fmt: skip
+
+
+def _identity(writer, Z):
+    return Z
+
+
+def _gelu(writer, Z):
+    """Exact GELU, x * 0.5 * (1 + erf(x * sqrt(0.5))), in sknet's order of operations."""
+    dtype = writer.dtype
+    scaled = writer.node("Mul", [Z, writer.constant("sqrt_half", np.array(np.sqrt(0.5), dtype))])
+    cdf = writer.node("Add", [writer.node("Erf", [scaled]), writer.constant("one", np.array(1.0, dtype))])
+    cdf = writer.node("Mul", [cdf, writer.constant("half", np.array(0.5, dtype))])
+    return writer.node("Mul", [Z, cdf])
+
+
+def _operator(op_type, **attributes):
+    def activation(writer, Z):
+        return writer.node(op_type, [Z], **attributes)
+
+    activation.__name__ = op_type
+    return activation
+
+
+# Hidden and output activations by the names sknet uses for them.
+ACTIVATIONS = {
+    "identity": _identity,
+    "logistic": _operator("Sigmoid"),
+    "tanh": _operator("Tanh"),
+    "relu": _operator("Relu"),
+    "leaky_relu": _operator("LeakyRelu", alpha=0.01),
+    "elu": _operator("Elu", alpha=1.0),
+    "gelu": _gelu,
+    "softplus": _operator("Softplus"),
+    "softmax": _operator("Softmax", axis=1),
+    "exp": _operator("Exp"),
+}
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """What the graph needs from a fitted estimator, and nothing else.
+
+    ``task`` is one of ``"regression"``, ``"binary"``, ``"multiclass"`` and
+    ``"multilabel"``; ``classes`` is ``None`` for regressors.
+    """
+
+    coefs: tuple
+    intercepts: tuple
+    activation: str
+    out_activation: str
+    task: str
+    n_outputs: int
+    classes: object = None
+
+    @classmethod
+    def from_estimator(cls, estimator):
+        check_is_fitted(estimator, "coefs_")
+        for name in (estimator.activation, estimator.out_activation_):
+            if name not in ACTIVATIONS:
+                raise ValueError(f"Cannot export activation {name!r} to ONNX.")
+        classes = np.asarray(estimator.classes_) if is_classifier(estimator) else None
+        return cls(
+            coefs=tuple(estimator.coefs_),
+            intercepts=tuple(estimator.intercepts_),
+            activation=estimator.activation,
+            out_activation=estimator.out_activation_,
+            task=_task(estimator),
+            n_outputs=int(estimator.n_outputs_),
+            classes=classes,
+        )
+
+    @property
+    def dtype(self):
+        """The dtype the network was fitted in."""
+        return self.coefs[0].dtype
+
+    @property
+    def n_features(self):
+        return self.coefs[0].shape[0]
+
+    @property
+    def n_columns(self):
+        """Columns of ``predict_proba`` (classifiers) or of ``predict``."""
+        return 2 if self.task == "binary" else self.n_outputs
+
+
+def _task(estimator):
+    if not is_classifier(estimator):
+        return "regression"
+    if estimator.out_activation_ == "softmax":
+        return "multiclass"
+    return "binary" if estimator.n_outputs_ == 1 else "multilabel"
+
+
+def label_values(classes):
+    """Class values as an ONNX-friendly array: int64, float64 or str."""
+    classes = np.asarray(classes)
+    if classes.dtype.kind in "biu":
+        return classes.astype(np.int64)
+    if classes.dtype.kind == "f":
+        return classes.astype(np.float64)
+    return np.array([str(c) for c in classes], dtype=object)
+
+
+def io_dtype(input_dtype, spec):
+    """dtype of the graph's float outputs: the input's, as in skl2onnx.
+
+    Float and double inputs fix the compute type; any other input (ints,
+    booleans) is cast to the dtype the network was fitted in.
+    """
+    if input_dtype in (np.float32, np.float64):
+        return np.dtype(input_dtype)
+    return np.dtype(spec.dtype)
+
+
+def onnx_type(dtype):
+    """The ``onnx.TensorProto`` element type of a numpy dtype."""
+    return np_dtype_to_tensor_dtype(np.dtype(dtype))
+
+
+def write_network(writer, X, spec):
+    """Forward pass: MatMul + Add and an activation per layer; returns its name.
+
+    ``writer.dtype`` is the compute dtype; the weights are stored in it.
+    """
+    A = X
+    last = len(spec.coefs) - 1
+    for i, (W, b) in enumerate(zip(spec.coefs, spec.intercepts)):
+        XW = writer.node("MatMul", [A, writer.constant("coef", W.astype(writer.dtype))])
+        Z = writer.node("Add", [XW, writer.constant("intercept", b.astype(writer.dtype))])
+        name = spec.activation if i < last else spec.out_activation
+        A = ACTIVATIONS[name](writer, Z)
+    return A
+
+
+def _cast(writer, X, from_dtype, to_dtype, output=None):
+    if np.dtype(from_dtype) != np.dtype(to_dtype):
+        return writer.node("Cast", [X], output, to=onnx_type(to_dtype))
+    return X if output is None else writer.node("Identity", [X], output)
+
+
+def _compute_input(writer, X, input_dtype):
+    """``X`` cast to the compute dtype ``writer.dtype`` when it differs."""
+    return _cast(writer, X, input_dtype, writer.dtype)
+
+
+def _binary_head(writer, A):
+    """P(class 1) -> probabilities [1 - p, p] and index (p > 0.5), as sklearn."""
+    one = writer.constant("one", np.array([1.0], writer.dtype))
+    proba = writer.node("Concat", [writer.node("Sub", [one, A]), A], axis=1)
+    index = _above_half(writer, A)
+    flat = writer.node("Reshape", [index, writer.constant("flat", np.array([-1], np.int64))])
+    return proba, flat
+
+
+def _multiclass_head(writer, A):
+    return A, writer.node("ArgMax", [A], axis=1, keepdims=0)
+
+
+def _multilabel_head(writer, A):
+    return A, _above_half(writer, A)
+
+
+def _above_half(writer, A):
+    half = writer.constant("half", np.array(0.5, writer.dtype))
+    return writer.node("Cast", [writer.node("Greater", [A, half])], to=onnx_type(np.int64))
+
+
+HEADS = {"binary": _binary_head, "multiclass": _multiclass_head, "multilabel": _multilabel_head}
+
+
+def write_classifier(writer, X, spec, input_dtype, label, probabilities, nocl=False):
+    """Write a classifier: ``label`` (N,) or (N, n_labels), ``probabilities`` (N, C).
+
+    ``nocl=True`` outputs class indices instead of class values.
+    """
+    A = write_network(writer, _compute_input(writer, X, input_dtype), spec)
+    proba, index = HEADS[spec.task](writer, A)
+    _cast(writer, proba, writer.dtype, io_dtype(input_dtype, spec), probabilities)
+    if spec.task == "multilabel" or nocl:
+        return writer.node("Identity", [index], label)
+    classes = writer.constant("classes", label_values(spec.classes))
+    return writer.node("Gather", [classes, index], label, axis=0)
+
+
+def write_regressor(writer, X, spec, input_dtype, output):
+    """Write a regressor: ``output`` (N,) for one target, else (N, n_outputs)."""
+    A = write_network(writer, _compute_input(writer, X, input_dtype), spec)
+    if spec.n_outputs == 1:
+        A = writer.node("Reshape", [A, writer.constant("flat", np.array([-1], np.int64))])
+    return _cast(writer, A, writer.dtype, io_dtype(input_dtype, spec), output)
+
+

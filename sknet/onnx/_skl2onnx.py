@@ -1,0 +1,143 @@
+"""sknet's networks as skl2onnx operators, through its documented extension point.
+
+``register`` calls ``skl2onnx.update_registered_converter`` with a shape
+calculator and a converter per estimator class; the converter writes the graph
+of ``_graph`` into skl2onnx's container. After that, ``skl2onnx.to_onnx``
+converts sknet estimators alone or inside any Pipeline / composite it knows.
+"""
+
+import numpy as np
+from onnx import TensorProto, numpy_helper
+from skl2onnx import update_registered_converter
+from skl2onnx.common.data_types import (
+    DoubleTensorType,
+    FloatTensorType,
+    Int64TensorType,
+    StringTensorType,
+    guess_numpy_type,
+)
+from skl2onnx.common.utils import check_input_and_output_numbers
+
+from ._graph import NetworkSpec, io_dtype, label_values, write_classifier, write_regressor
+
+# Options of the converters. zipmap / output_class_labels are handled by
+# skl2onnx's classifier parser, nocl and float16 by the graph.
+CLASSIFIER_OPTIONS = {
+    "zipmap": [True, False, "columns"],
+    "nocl": [True, False],
+    "output_class_labels": [False, True],
+    "float16": [False, True],
+}
+REGRESSOR_OPTIONS = {"float16": [False, True]}
+
+# Estimator classes registered by ``register``, so that composites can be
+# searched for sknet networks.
+REGISTERED = set()
+
+
+class ContainerWriter:
+    """The graph writer of ``_graph`` on top of skl2onnx's scope and container."""
+
+    def __init__(self, scope, container, dtype):
+        self.scope = scope
+        self.container = container
+        self.dtype = np.dtype(dtype)
+
+    def constant(self, hint, value):
+        name = self.scope.get_unique_variable_name(hint)
+        value = np.asarray(value)
+        if value.dtype == object:
+            strings = [s.encode("utf-8") for s in value.ravel()]
+            self.container.add_initializer(name, TensorProto.STRING, list(value.shape), strings)
+        else:
+            self.container.add_initializer(name, None, None, numpy_helper.from_array(value, name))
+        return name
+
+    def node(self, op_type, inputs, output=None, **attributes):
+        if output is None:
+            output = self.scope.get_unique_variable_name(op_type.lower())
+        name = self.scope.get_unique_operator_name("Sknet" + op_type)
+        self.container.add_node(op_type, inputs, output, name=name, **attributes)
+        return output
+
+
+def _input_dtype(operator):
+    return np.dtype(guess_numpy_type(operator.inputs[0].type))
+
+
+def _compute_dtype(operator, spec, options):
+    return np.float16 if options.get("float16") else io_dtype(_input_dtype(operator), spec)
+
+
+def _tensor_type(dtype):
+    return {np.float32: FloatTensorType, np.float64: DoubleTensorType}[np.dtype(dtype).type]
+
+
+def convert_classifier(scope, operator, container):
+    """skl2onnx converter of an sknet classifier: outputs label, probabilities."""
+    spec = NetworkSpec.from_estimator(operator.raw_operator)
+    options = container.get_options(operator.raw_operator, dict(nocl=False, float16=False))
+    writer = ContainerWriter(scope, container, _compute_dtype(operator, spec, options))
+    label, probabilities = operator.outputs[0].full_name, operator.outputs[1].full_name
+    X = operator.inputs[0].full_name
+    write_classifier(writer, X, spec, _input_dtype(operator), label, probabilities, options["nocl"])
+
+
+def convert_regressor(scope, operator, container):
+    """skl2onnx converter of an sknet regressor: one output, shaped as ``predict``."""
+    spec = NetworkSpec.from_estimator(operator.raw_operator)
+    options = container.get_options(operator.raw_operator, dict(float16=False))
+    writer = ContainerWriter(scope, container, _compute_dtype(operator, spec, options))
+    X, output = operator.inputs[0].full_name, operator.outputs[0].full_name
+    write_regressor(writer, X, spec, _input_dtype(operator), output)
+
+
+def _label_type(spec, nocl, N):
+    if spec.task == "multilabel":
+        return Int64TensorType([N, spec.n_outputs])
+    if nocl:
+        return Int64TensorType([N])
+    kind = label_values(spec.classes).dtype.kind
+    return {"i": Int64TensorType, "f": DoubleTensorType, "O": StringTensorType}[kind]([N])
+
+
+def classifier_shapes(operator):
+    """Shape calculator: label (N,) or (N, n_labels), probabilities (N, C)."""
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
+    spec = NetworkSpec.from_estimator(operator.raw_operator)
+    nocl = operator.scope_inst.get_options(operator.raw_operator, dict(nocl=False))["nocl"]
+    N = operator.inputs[0].get_first_dimension()
+    dtype = io_dtype(_input_dtype(operator), spec)
+    operator.outputs[0].type = _label_type(spec, nocl, N)
+    operator.outputs[1].type = _tensor_type(dtype)([N, spec.n_columns])
+
+
+def regressor_shapes(operator):
+    """Shape calculator: (N,) for one target, else (N, n_outputs)."""
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
+    spec = NetworkSpec.from_estimator(operator.raw_operator)
+    N = operator.inputs[0].get_first_dimension()
+    shape = [N] if spec.n_outputs == 1 else [N, spec.n_outputs]
+    operator.outputs[0].type = _tensor_type(io_dtype(_input_dtype(operator), spec))(shape)
+
+
+def register(estimator_class):
+    """Register an MLP estimator class with skl2onnx (classifier or regressor).
+
+    ``sknet.MLPClassifier`` and ``sknet.MLPRegressor`` are registered when
+    ``sknet.onnx`` is imported; this is for subclasses and look-alikes.
+    """
+    from sklearn.base import is_classifier
+
+    alias = f"Sknet:{estimator_class.__module__}.{estimator_class.__qualname__}"
+    if is_classifier(estimator_class()):
+        update_registered_converter(
+            estimator_class, alias, classifier_shapes, convert_classifier,
+            options=CLASSIFIER_OPTIONS,
+        )  # fmt: skip
+    else:
+        update_registered_converter(
+            estimator_class, alias, regressor_shapes, convert_regressor,
+            options=REGRESSOR_OPTIONS,
+        )  # fmt: skip
+    REGISTERED.add(estimator_class)
