@@ -155,7 +155,7 @@ def softmax(Z):
 
 def exp(Z):
     """Exponential in place, clipped below the dtype's overflow point."""
-    np.minimum(Z, np.log(np.finfo(Z.dtype).max), out=Z)
+    np.minimum(Z, np.floor(np.log(np.finfo(Z.dtype).max)), out=Z)
     return np.exp(Z, out=Z)
 
 

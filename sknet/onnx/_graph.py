@@ -26,8 +26,8 @@ from sklearn.utils.validation import check_is_fitted
 # int64; Gather of string labels is the one step that stays on the CPU).
 CUDA_OPERATORS = frozenset(
     {
-        "MatMul", "Add", "Sub", "Mul",
-        "Sigmoid", "Tanh", "Relu", "LeakyRelu", "Elu", "Softplus", "Erf", "Exp",
+        "MatMul", "Add", "Sub", "Mul", "Neg", "Abs", "Max", "Min",
+        "Sigmoid", "Tanh", "Relu", "LeakyRelu", "Elu", "Softplus", "Erf", "Exp", "Log",
         "Softmax", "ArgMax", "Greater", "Gather", "Cast", "Concat", "Reshape",
         "Identity",
     }
@@ -38,13 +38,8 @@ def _identity(writer, Z):
     return Z
 
 
-def _gelu(writer, Z):
-    """Exact GELU, x * 0.5 * (1 + erf(x * sqrt(0.5))), in sknet's order of operations."""
-    dtype = writer.dtype
-    scaled = writer.node("Mul", [Z, writer.constant("sqrt_half", np.array(np.sqrt(0.5), dtype))])
-    cdf = writer.node("Add", [writer.node("Erf", [scaled]), writer.constant("one", np.array(1.0, dtype))])
-    cdf = writer.node("Mul", [cdf, writer.constant("half", np.array(0.5, dtype))])
-    return writer.node("Mul", [Z, cdf])
+def _scalar(writer, value):
+    return writer.constant("c", np.array(value, writer.dtype))
 
 
 def _operator(op_type, **attributes):
@@ -55,16 +50,75 @@ def _operator(op_type, **attributes):
     return activation
 
 
+# onnxruntime's CPU provider has no double kernel for LeakyRelu, Elu, Softplus
+# and Erf; float64 graphs spell them with operators it has (as sknet computes
+# them), float16/float32 graphs use the single operator.
+
+
+def _leaky_relu(writer, Z):
+    if writer.dtype != np.float64:
+        return writer.node("LeakyRelu", [Z], alpha=0.01)
+    return writer.node("Max", [Z, writer.node("Mul", [Z, _scalar(writer, 0.01)])])
+
+
+def _elu(writer, Z):
+    """elu(z) = max(z, 0) + exp(min(z, 0)) - 1 (alpha 1)."""
+    if writer.dtype != np.float64:
+        return writer.node("Elu", [Z], alpha=1.0)
+    negative = writer.node("Exp", [writer.node("Min", [Z, _scalar(writer, 0.0)])])
+    negative = writer.node("Sub", [negative, _scalar(writer, 1.0)])
+    return writer.node("Add", [writer.node("Relu", [Z]), negative])
+
+
+def _softplus(writer, Z):
+    """softplus(z) = max(z, 0) + log(1 + exp(-|z|)), which never overflows."""
+    if writer.dtype != np.float64:
+        return writer.node("Softplus", [Z])
+    tail = writer.node("Exp", [writer.node("Neg", [writer.node("Abs", [Z])])])
+    tail = writer.node("Log", [writer.node("Add", [tail, _scalar(writer, 1.0)])])
+    return writer.node("Add", [writer.node("Relu", [Z]), tail])
+
+
+def _erf(writer, U, clip=6.0, terms=100):
+    """erf; in float64 by its series of positive terms (accurate to ~2e-15).
+
+    erf(u) = 2/sqrt(pi) u exp(-u^2) sum_n b_n (u^2 / 36)^n, with |u| clipped to
+    6, where erf(u) = +-1 in double, and b_n = 72^n / (2n+1)!!. The scaled
+    coefficients stay far from zero: onnxruntime's optimizer drops an Add of
+    a constant it deems zero (the unscaled 2^n / (2n+1)!! go down to 1e-160).
+    """
+    if writer.dtype != np.float64:
+        return writer.node("Erf", [U])
+    U = writer.node("Max", [writer.node("Min", [U, _scalar(writer, clip)]), _scalar(writer, -clip)])
+    T = writer.node("Mul", [U, U])
+    tau = writer.node("Mul", [T, _scalar(writer, 1.0 / clip**2)])
+    b = np.cumprod([1.0] + [2.0 * clip**2 / (2 * n + 1) for n in range(1, terms + 1)])
+    S = _scalar(writer, b[-1])
+    for coefficient in b[-2::-1]:
+        S = writer.node("Add", [writer.node("Mul", [S, tau]), _scalar(writer, coefficient)])
+    scale = writer.node("Mul", [U, writer.node("Exp", [writer.node("Neg", [T])])])
+    S = writer.node("Mul", [S, _scalar(writer, 2.0 / np.sqrt(np.pi))])
+    return writer.node("Mul", [scale, S])
+
+
+def _gelu(writer, Z):
+    """Exact GELU, x * 0.5 * (1 + erf(x * sqrt(0.5))), in sknet's order of operations."""
+    cdf = _erf(writer, writer.node("Mul", [Z, _scalar(writer, np.sqrt(0.5))]))
+    cdf = writer.node("Add", [cdf, _scalar(writer, 1.0)])
+    cdf = writer.node("Mul", [cdf, _scalar(writer, 0.5)])
+    return writer.node("Mul", [Z, cdf])
+
+
 # Hidden and output activations by the names sknet uses for them.
 ACTIVATIONS = {
     "identity": _identity,
     "logistic": _operator("Sigmoid"),
     "tanh": _operator("Tanh"),
     "relu": _operator("Relu"),
-    "leaky_relu": _operator("LeakyRelu", alpha=0.01),
-    "elu": _operator("Elu", alpha=1.0),
+    "leaky_relu": _leaky_relu,
+    "elu": _elu,
     "gelu": _gelu,
-    "softplus": _operator("Softplus"),
+    "softplus": _softplus,
     "softmax": _operator("Softmax", axis=1),
     "exp": _operator("Exp"),
 }

@@ -1,0 +1,137 @@
+import numpy as np
+import pytest
+
+from sknet.nn import MLP
+from sknet.nn.optimizers import SGD, Adam
+from sknet.nn.schedules import Adaptive, Constant
+from sknet.nn.training import (
+    Data, DivergenceError, Settings, State, fit_lbfgs, fit_minibatch, run_epoch,
+)
+
+
+def _data(n=120, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, 5))
+    Y = (X @ rng.normal(size=(5, 2)) + 0.1 * rng.normal(size=(n, 2)))
+    return Data(X, Y)
+
+
+def _net():
+    return MLP((5, 8, 2), "tanh", "squared_error")
+
+
+def test_one_full_batch_epoch_is_one_gradient_step():
+    data, net = _data(), _net()
+    theta = net.init(np.random.RandomState(0))
+    ws = net.workspace(data.n)
+    expected = theta.copy()
+    net.loss_grad(expected, data.X, data.Y, None, 0.0, ws)
+    expected -= 0.1 * ws.grad
+    opt = SGD(momentum=0.0, nesterov=False)
+    state = State(lr=0.1, optimizer=opt.init(theta))
+    settings = Settings(batch_size=data.n, max_epochs=1, lr0=0.1)
+    run_epoch(net, theta, data, None, settings, opt, state, net.workspace(data.n))
+    np.testing.assert_allclose(theta, expected)
+
+
+def test_shuffled_epoch_visits_rows_in_the_given_order():
+    data, net = _data(n=40), _net()
+    theta0 = net.init(np.random.RandomState(0))
+    order = np.random.RandomState(3).permutation(40)
+    permuted = Data(data.X[order], data.Y[order])
+    results = []
+    for d, o in [(data, order), (permuted, None)]:
+        theta, opt = theta0.copy(), Adam()
+        state = State(lr=0.01, optimizer=opt.init(theta))
+        settings = Settings(batch_size=7, max_epochs=1, lr0=0.01)
+        loss = run_epoch(net, theta, d, o, settings, opt, state, net.workspace(7))
+        results.append((theta, loss))
+    np.testing.assert_allclose(results[0][0], results[1][0])
+    assert results[0][1] == pytest.approx(results[1][1])
+
+
+def test_minibatch_training_reduces_the_loss():
+    data, net = _data(), _net()
+    theta, opt = net.init(np.random.RandomState(0)), Adam()
+    state = State(lr=0.01, optimizer=opt.init(theta))
+    settings = Settings(batch_size=16, max_epochs=60, lr0=0.01, tol=0.0, n_iter_no_change=1000)
+    reason = fit_minibatch(net, theta, data, settings, opt, Constant(), state,
+                           np.random.RandomState(0))
+    assert reason == "max_epochs"
+    assert len(state.loss_curve) == 60 and state.samples_seen == 60 * data.n
+    assert state.loss_curve[-1] < 0.2 * state.loss_curve[0]
+
+
+def test_plateau_stops_with_constant_and_decays_with_adaptive():
+    data, net = _data(), _net()
+    for schedule, expect_lr_drop in [(Constant(), False), (Adaptive(), True)]:
+        theta, opt = net.init(np.random.RandomState(0)), SGD()
+        state = State(lr=1e-4, optimizer=opt.init(theta))
+        # tol=10: no epoch improves the loss by that much.
+        settings = Settings(batch_size=32, max_epochs=30, lr0=1e-4, tol=10.0, n_iter_no_change=2)
+        reason = fit_minibatch(net, theta, data, settings, opt, schedule, state,
+                               np.random.RandomState(0))
+        assert reason == "converged"
+        assert (state.lr < 1e-4) == expect_lr_drop
+
+
+def test_early_stopping_keeps_the_best_parameters():
+    data, net = _data(), _net()
+    theta, opt = net.init(np.random.RandomState(0)), Adam()
+    state = State(lr=0.01, optimizer=opt.init(theta))
+    scores = iter([0.1, 0.5, 0.3, 0.2, 0.1, 0.0, -1.0, -2.0])
+    seen = []
+
+    def validate(th):
+        seen.append(th.copy())
+        return next(scores), 0.0
+
+    settings = Settings(batch_size=32, max_epochs=8, lr0=0.01, tol=0.0, n_iter_no_change=3)
+    fit_minibatch(net, theta, data, settings, opt, Constant(), state,
+                  np.random.RandomState(0), validate=validate)
+    assert state.best_validation_score == 0.5
+    np.testing.assert_array_equal(state.best_theta, seen[1])
+    # Stops once more than n_iter_no_change=3 epochs failed to improve.
+    assert state.validation_scores == [0.1, 0.5, 0.3, 0.2, 0.1, 0.0]
+
+
+def test_hooks_can_stop_training():
+    class StopAtTwo:
+        def epoch_begin(self, epoch):
+            pass
+
+        def epoch_end(self, record):
+            return record.epoch == 2
+
+    data, net = _data(), _net()
+    theta, opt = net.init(np.random.RandomState(0)), Adam()
+    state = State(lr=0.01, optimizer=opt.init(theta))
+    settings = Settings(batch_size=32, max_epochs=10, lr0=0.01)
+    reason = fit_minibatch(net, theta, data, settings, opt, Constant(), state,
+                           np.random.RandomState(0), hooks=StopAtTwo())
+    assert reason == "callback" and state.epochs == 2
+
+
+def test_divergence_raises():
+    data, net = _data(), _net()
+    data.X *= 1e30
+    theta, opt = net.init(np.random.RandomState(0)), SGD()
+    state = State(lr=10.0, optimizer=opt.init(theta))
+    settings = Settings(batch_size=32, max_epochs=200, lr0=10.0, tol=0.0, n_iter_no_change=1000)
+    with pytest.raises(DivergenceError, match="diverged"):
+        fit_minibatch(net, theta, data, settings, opt, Constant(), state,
+                      np.random.RandomState(0))
+
+
+def test_lbfgs_fits_a_linear_model_exactly():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 3))
+    Y = (X @ np.array([[1.0], [-2.0], [0.5]])) + 0.25
+    net = MLP((3, 1), "identity", "squared_error")
+    theta = net.init(rng)
+    curve = []
+    result = fit_lbfgs(net, theta, Data(X, Y), 0.0, 200, 15000, 1e-10, curve.append)
+    Ws, bs = net.unpack(theta)
+    np.testing.assert_allclose(Ws[0].ravel(), [1.0, -2.0, 0.5], atol=1e-5)
+    assert bs[0][0] == pytest.approx(0.25, abs=1e-5)
+    assert result.success and len(curve) == result.nit
