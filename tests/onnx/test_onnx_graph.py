@@ -1,0 +1,102 @@
+"""The sknet graph: operator set, network spec, random architectures (hypothesis)."""
+
+import copy
+import warnings
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime")
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from onnx_cases import (  # noqa: E402
+    ACTIVATIONS, DTYPES, TARGETS, TASKS, TOLERANCE, X, MLPClassifier, MLPRegressor,
+    fitted, run,
+)  # fmt: skip
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from sknet.onnx import CUDA_OPERATORS, to_onnx  # noqa: E402
+from sknet.onnx._graph import NetworkSpec  # noqa: E402
+
+
+def sknet_nodes(onx):
+    """Nodes sknet wrote (skl2onnx's own nodes, e.g. a scaler's, left out)."""
+    return [node for node in onx.graph.node if node.name.startswith("Sknet")]
+
+
+@pytest.mark.parametrize("compress", [None, "float16"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_only_cuda_operators(activation, dtype, compress):
+    """Every operator in every exported sknet graph has a CUDA kernel; no ai.onnx.ml."""
+    for task in TASKS:
+        model = make_pipeline(StandardScaler().fit(X), fitted(task, activation, dtype))
+        onx = to_onnx(model, X[:1].astype(dtype), compress=compress)
+        nodes = sknet_nodes(onx)
+        assert nodes
+        outside = {node.op_type for node in nodes} - CUDA_OPERATORS
+        assert not outside, f"{task}: {outside} outside the CUDA-capable set"
+        assert {node.domain for node in nodes} == {""}
+
+
+def test_standalone_graph_is_all_sknet():
+    onx = to_onnx(fitted("multiclass-str", "gelu", np.float32))
+    assert {node.op_type for node in onx.graph.node} <= CUDA_OPERATORS
+    assert {opset.domain for opset in onx.opset_import} <= {"", "ai.onnx"}
+
+
+@pytest.mark.parametrize(
+    "task, expected",
+    [("binary", "binary"), ("multiclass-str", "multiclass"), ("multilabel-2", "multilabel"),
+     ("regression", "regression"), ("regression-3", "regression"), ("poisson", "regression")],
+)  # fmt: skip
+def test_spec_task(task, expected):
+    spec = NetworkSpec.from_estimator(fitted(task))
+    assert spec.task == expected
+    assert spec.n_features == X.shape[1]
+
+
+def test_spec_rejects_unknown_activation():
+    model = copy.copy(fitted("binary"))
+    model.activation = "swish"
+    with pytest.raises(ValueError, match="swish"):
+        NetworkSpec.from_estimator(model)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 6), max_size=3),
+    activation=st.sampled_from(ACTIVATIONS),
+    task=st.sampled_from(TASKS),
+    dtype=st.sampled_from(DTYPES),
+    n_features=st.integers(1, 4),
+    seed=st.integers(0, 2**16),
+)
+def test_random_architectures(sizes, activation, task, dtype, n_features, seed):
+    """Random nets: probabilities / values within tolerance, labels equal off ties."""
+    Xs = X[:, :n_features].astype(dtype)
+    Estimator = MLPRegressor if task in ("regression", "regression-3", "poisson") else MLPClassifier
+    params = {"loss": "poisson"} if task == "poisson" else {}
+    model = Estimator(hidden_layer_sizes=tuple(sizes), activation=activation, max_iter=5, random_state=seed, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(Xs, TARGETS[task])
+    outputs = run(to_onnx(model), Xs)
+    tol = TOLERANCE[dtype]
+    if Estimator is MLPRegressor:
+        np.testing.assert_allclose(outputs[0], model.predict(Xs), rtol=tol, atol=tol)
+        return
+    proba = model.predict_proba(Xs)
+    np.testing.assert_allclose(outputs[1], proba, rtol=tol, atol=tol)
+    clear = _clear_margin(proba, multilabel=TARGETS[task].ndim == 2, tol=tol)
+    np.testing.assert_array_equal(outputs[0][clear], model.predict(Xs)[clear])
+
+
+def _clear_margin(proba, multilabel, tol):
+    """Rows whose predicted label does not hinge on a rounding-level tie."""
+    if multilabel:
+        return np.abs(proba - 0.5).min(axis=1) > 10 * tol
+    top2 = np.sort(proba, axis=1)[:, -2:]
+    return top2[:, 1] - top2[:, 0] > 10 * tol

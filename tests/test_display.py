@@ -1,0 +1,158 @@
+"""LossCurveDisplay draws the curves it claims, from networks, pipelines and
+searches, and renders to PNG with the Agg backend."""
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from sklearn.datasets import load_digits, make_regression  # noqa: E402
+from sklearn.model_selection import GridSearchCV  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from sknet.display import LossCurveDisplay  # noqa: E402
+
+try:
+    from sknet import MLPClassifier, MLPRegressor
+except ImportError:  # the estimators are not written yet: a stand-in
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:300] / 16, y[:300]
+
+
+def _fit_classifier(digits, **params):
+    params = {"hidden_layer_sizes": (16,), "max_iter": 8, "random_state": 0} | params
+    return MLPClassifier(**params).fit(*digits)
+
+
+def _drawn(line):
+    return line.get_xdata(), line.get_ydata()
+
+
+def _assert_png(display, tmp_path):
+    path = tmp_path / "curve.png"
+    display.figure_.savefig(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    image = plt.imread(path)
+    # Not a blank canvas: the curves put many colors on it.
+    assert len(np.unique(image.reshape(-1, image.shape[-1]), axis=0)) > 10
+
+
+def test_training_loss_only(digits, tmp_path):
+    clf = _fit_classifier(digits)
+    display = LossCurveDisplay.from_estimator(clf)
+
+    assert list(display.lines_) == ["training loss"]
+    x, y = _drawn(display.lines_["training loss"])
+    np.testing.assert_array_equal(x, np.arange(1, clf.n_iter_ + 1))
+    np.testing.assert_allclose(y, clf.loss_curve_)
+    assert display.score_ax_ is None
+    assert display.ax_.get_xlabel() == "epoch"
+    assert display.ax_.get_title() == type(clf).__name__
+    _assert_png(display, tmp_path)
+
+
+def test_early_stopping_draws_validation_curves(digits, tmp_path):
+    clf = _fit_classifier(digits, early_stopping=True, n_iter_no_change=50)
+    display = LossCurveDisplay.from_estimator(clf)
+
+    np.testing.assert_allclose(
+        _drawn(display.lines_["validation score"])[1], clf.validation_scores_
+    )
+    assert display.lines_["validation score"].axes is display.score_ax_
+    assert "accuracy" in display.score_ax_.get_ylabel()
+    validation_losses = getattr(clf, "validation_loss_curve_", None)
+    if validation_losses is None:  # scikit-learn's MLP records no validation loss
+        assert "validation loss" not in display.lines_
+    else:
+        np.testing.assert_allclose(
+            _drawn(display.lines_["validation loss"])[1], validation_losses
+        )
+    legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    assert legend[-1] == "validation accuracy"
+    _assert_png(display, tmp_path)
+
+
+def test_show_score_false_draws_losses_only(digits):
+    clf = _fit_classifier(digits, early_stopping=True)
+    display = LossCurveDisplay.from_estimator(clf, show_score=False)
+    assert "validation score" not in display.lines_
+    assert display.score_ax_ is None
+
+
+def test_pipeline_and_grid_search_are_unwrapped(digits, tmp_path):
+    pipe = make_pipeline(StandardScaler(), MLPClassifier(max_iter=5, random_state=0))
+    search = GridSearchCV(pipe, {"mlpclassifier__alpha": [1e-4, 1e-1]}, cv=2)
+    search.fit(*digits)
+    network = search.best_estimator_[-1]
+
+    for fitted in (search, search.best_estimator_):
+        display = LossCurveDisplay.from_estimator(fitted)
+        np.testing.assert_allclose(
+            _drawn(display.lines_["training loss"])[1], network.loss_curve_
+        )
+    _assert_png(display, tmp_path)
+
+
+def test_regressor_names_its_default_score(tmp_path):
+    X, y = make_regression(n_samples=200, n_features=5, noise=1, random_state=0)
+    reg = MLPRegressor(max_iter=6, early_stopping=True, random_state=0)
+    display = LossCurveDisplay.from_estimator(reg.fit(X, y / 100))
+    assert display.score_ax_.get_ylabel() == "validation R²"
+
+
+def test_draws_on_given_axes_with_name(digits):
+    _, (left, right) = plt.subplots(1, 2)
+    display = LossCurveDisplay.from_estimator(
+        _fit_classifier(digits), ax=right, name="run 1"
+    )
+    assert display.ax_ is right and display.figure_ is right.figure
+    assert right.get_title() == "run 1" and not left.lines
+
+
+def test_plot_from_curves_alone():
+    display = LossCurveDisplay(
+        loss_curve=[3.0, 2.0, 1.5], validation_scores=[0.5, 0.7, 0.8]
+    ).plot()
+    np.testing.assert_array_equal(
+        _drawn(display.lines_["validation score"])[0], [1, 2, 3]
+    )
+    assert display.ax_.get_title() == ""
+
+
+def test_unfitted_and_lbfgs_are_refused(digits):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        LossCurveDisplay.from_estimator(MLPClassifier())
+    lbfgs = _fit_classifier(digits, solver="lbfgs")
+    if getattr(lbfgs, "loss_curve_", None) is None:
+        with pytest.raises(AttributeError, match="loss_curve_"):
+            LossCurveDisplay.from_estimator(lbfgs)
+
+
+def test_missing_matplotlib_names_the_extra(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def refuse_matplotlib(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", refuse_matplotlib)
+    with pytest.raises(ImportError, match=r'pip install "sknet\[plot\]"'):
+        LossCurveDisplay(loss_curve=[1.0]).plot()
