@@ -1,0 +1,249 @@
+"""partial_fit, warm_start, seeds, schedules, early stopping, dtype, progress."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.metrics import f1_score, make_scorer
+
+from sknet import MLPClassifier, MLPRegressor
+from sknet._estimators._progress import HAS_CALLBACKS
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+STOCHASTIC = ["sgd", "adam"]
+
+
+@pytest.mark.parametrize("solver", STOCHASTIC)
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_repeated_partial_fit_equals_fit(clf_data, solver, shuffle):
+    X, y = clf_data
+    params = dict(hidden_layer_sizes=(8,), solver=solver, shuffle=shuffle, batch_size=32,
+                  random_state=0, tol=0.0, n_iter_no_change=100, learning_rate="invscaling")
+    fitted = MLPClassifier(max_iter=5, **params).fit(X, y)
+    partial = MLPClassifier(**params)
+    for _ in range(5):
+        partial.partial_fit(X, y, classes=np.unique(y))
+    np.testing.assert_allclose(partial.coefs_[0], fitted.coefs_[0], rtol=1e-12)
+    assert partial.loss_curve_ == pytest.approx(fitted.loss_curve_)
+    assert partial.t_ == fitted.t_ == 5 * len(X)
+
+
+@pytest.mark.parametrize("solver", STOCHASTIC)
+def test_warm_start_continues_with_the_optimizer_state(reg_data, solver):
+    X, y = reg_data
+    params = dict(hidden_layer_sizes=(8,), solver=solver, random_state=0, tol=0.0,
+                  n_iter_no_change=100)
+    once = MLPRegressor(max_iter=6, **params).fit(X, y)
+    twice = MLPRegressor(max_iter=3, warm_start=True, **params).fit(X, y)
+    state_after_three = twice._state.optimizer["step"]
+    twice.fit(X, y)
+    assert state_after_three > 0 and twice._state.optimizer["step"] == 2 * state_after_three
+    np.testing.assert_allclose(twice.coefs_[0], once.coefs_[0], rtol=1e-10)
+    assert len(twice.loss_curve_) == 6 and twice.n_iter_ == 3
+
+
+def test_warm_start_refuses_a_changed_architecture(reg_data):
+    X, y = reg_data
+    reg = MLPRegressor(hidden_layer_sizes=(4,), max_iter=2, warm_start=True).fit(X, y)
+    reg.set_params(hidden_layer_sizes=(5,))
+    with pytest.raises(ValueError, match="warm_start=False"):
+        reg.fit(X, y)
+
+
+def test_without_warm_start_fit_starts_over(reg_data):
+    X, y = reg_data
+    reg = MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+    first = reg.fit(X, y).coefs_[0].copy()
+    np.testing.assert_array_equal(reg.fit(X, y).coefs_[0], first)
+    assert len(reg.loss_curve_) == 3
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_same_random_state_gives_identical_weights(clf_data, Estimator):
+    X, y = clf_data
+    a = Estimator(hidden_layer_sizes=(8,), max_iter=5, random_state=3).fit(X, y)
+    b = Estimator(hidden_layer_sizes=(8,), max_iter=5, random_state=3).fit(X, y)
+    c = Estimator(hidden_layer_sizes=(8,), max_iter=5, random_state=4).fit(X, y)
+    for Wa, Wb in zip(a.coefs_, b.coefs_):
+        np.testing.assert_array_equal(Wa, Wb)
+    assert not np.allclose(a.coefs_[0], c.coefs_[0])
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_clone_and_pickle_keep_predictions(clf_data, Estimator):
+    X, y = clf_data
+    est = Estimator(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X, y)
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(restored.predict(X), est.predict(X))
+    refit = clone(est).fit(X, y)
+    np.testing.assert_array_equal(refit.predict(X), est.predict(X))
+    # a restored model keeps training from where it was
+    if Estimator is MLPClassifier:
+        restored.partial_fit(X, y)
+        est.partial_fit(X, y)
+        np.testing.assert_allclose(restored.coefs_[0], est.coefs_[0])
+
+
+@pytest.mark.parametrize("solver", STOCHASTIC)
+@pytest.mark.parametrize("schedule", ["constant", "invscaling", "adaptive", "cosine"])
+def test_every_schedule_with_every_stochastic_solver(clf_data, solver, schedule):
+    X, y = clf_data
+    lr0 = 0.05 if solver == "sgd" else 0.01
+    clf = MLPClassifier((16,), solver=solver, learning_rate=schedule, learning_rate_init=lr0,
+                        max_iter=40, random_state=0, verbose=True)
+    clf.fit(X, y)
+    assert clf.loss_curve_[-1] < 0.9 * clf.loss_curve_[0]
+    final_lr = clf._state.lr
+    if schedule == "constant":
+        assert final_lr == lr0
+    elif schedule == "invscaling":
+        assert final_lr == pytest.approx(lr0 / (clf.t_ + 1) ** 0.5)
+    elif schedule == "cosine":
+        assert final_lr == pytest.approx(lr0 * 0.5 * (1 + np.cos(np.pi * clf.n_iter_ / 40)))
+
+
+def test_adaptive_schedule_lowers_the_rate_on_a_plateau(clf_data):
+    X, y = clf_data
+    clf = MLPClassifier((16,), solver="adam", learning_rate="adaptive", learning_rate_init=0.01,
+                        tol=10.0, n_iter_no_change=2, max_iter=20, random_state=0).fit(X, y)
+    assert clf._state.lr < 0.01
+
+
+@pytest.mark.parametrize("scoring", [None, "f1_macro", "recall_macro",
+                                     make_scorer(f1_score, average="micro")])
+def test_early_stopping_on_any_scorer_records_validation_loss(clf_data, scoring):
+    X, y = clf_data
+    clf = MLPClassifier((16,), early_stopping=True, scoring=scoring, max_iter=200,
+                        n_iter_no_change=5, random_state=0).fit(X, y)
+    n = len(clf.loss_curve_)
+    assert len(clf.validation_scores_) == len(clf.validation_loss_curve_) == n == clf.n_iter_
+    assert n < 200  # it stopped early
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    assert all(np.isfinite(clf.validation_loss_curve_))
+    assert clf.best_loss_ is None
+
+
+def test_early_stopping_restores_the_best_weights(clf_data):
+    X, y = clf_data
+    clf = MLPClassifier((16,), early_stopping=True, n_iter_no_change=3, max_iter=200,
+                        random_state=0, learning_rate_init=0.05).fit(X, y)
+    best_epoch = int(np.argmax(clf.validation_scores_)) + 1
+    again = MLPClassifier((16,), max_iter=best_epoch, random_state=0, learning_rate_init=0.05)
+    # Same split and same shuffles: train on the early-stopping training rows.
+    again.set_params(early_stopping=True, n_iter_no_change=10_000).fit(X, y)
+    np.testing.assert_allclose(again.coefs_[0], clf.coefs_[0])
+
+
+def test_without_early_stopping_validation_attributes_are_none(clf_data):
+    X, y = clf_data
+    clf = MLPClassifier((4,), max_iter=3).fit(X, y)
+    assert clf.validation_scores_ is None and clf.validation_loss_curve_ is None
+    assert clf.best_validation_score_ is None and clf.best_loss_ == min(clf.loss_curve_)
+
+
+def test_regressor_early_stopping_uses_r2_by_default(reg_data):
+    X, y = reg_data
+    reg = MLPRegressor(hidden_layer_sizes=(16,), early_stopping=True, max_iter=100,
+                       random_state=0).fit(X, y)
+    assert -1 < reg.best_validation_score_ <= 1
+
+
+def test_partial_fit_refuses_early_stopping(clf_data):
+    X, y = clf_data
+    with pytest.raises(ValueError, match="early_stopping"):
+        MLPClassifier(early_stopping=True).partial_fit(X, y, classes=[0, 1, 2])
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_preserved(clf_data, Estimator, dtype):
+    X, y = clf_data
+    est = Estimator(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X.astype(dtype), y)
+    assert all(W.dtype == dtype for W in est.coefs_ + est.intercepts_)
+    out = est.predict_proba(X.astype(dtype)) if Estimator is MLPClassifier else est.predict(X)
+    assert out.dtype == dtype
+
+
+def test_dtype_parameter_trains_float64_input_in_float32(clf_data):
+    X, y = clf_data
+    fast = MLPClassifier((8,), max_iter=30, random_state=0, dtype="float32").fit(X, y)
+    slow = MLPClassifier((8,), max_iter=30, random_state=0).fit(X, y)
+    assert fast.coefs_[0].dtype == np.float32 and slow.coefs_[0].dtype == np.float64
+    np.testing.assert_allclose(fast.predict_proba(X), slow.predict_proba(X), atol=1e-3)
+    assert fast.predict_proba(X).dtype == np.float32
+
+
+def test_verbose_prints_one_line_per_epoch(clf_data, capsys):
+    X, y = clf_data
+    MLPClassifier((4,), max_iter=3, verbose=True, early_stopping=True, scoring="f1_macro",
+                  n_iter_no_change=50).fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3
+    for i, line in enumerate(lines, start=1):
+        assert line.startswith(f"Epoch {i:4d}")
+        for field in ("loss", "val loss", "val f1_macro", "lr", " s"):
+            assert field in line
+
+
+def test_lbfgs_verbose_and_loss_curve(clf_data, capsys):
+    X, y = clf_data
+    clf = MLPClassifier((4,), solver="lbfgs", max_iter=5, verbose=True).fit(X, y)
+    assert len(clf.loss_curve_) == clf.n_iter_ == 5
+    assert capsys.readouterr().out.count("Iteration") == 5
+
+
+@pytest.mark.skipif(not HAS_CALLBACKS, reason="sklearn.callback needs scikit-learn >= 1.9")
+class TestCallbacks:
+    def test_scoring_monitor_sees_every_epoch(self, clf_data):
+        from sklearn.callback import ScoringMonitor
+
+        X, y = clf_data
+        monitor = ScoringMonitor(scoring="accuracy")
+        clf = MLPClassifier((8,), max_iter=4, random_state=0).set_callbacks(monitor)
+        clf.fit(X, y)
+        logs = monitor.get_logs()
+        rows = [r for r in _log_rows(logs) if r.get("task_name") == "epoch"]
+        assert len(rows) == 4
+        assert rows[-1]["accuracy"] == pytest.approx(clf.score(X, y))
+
+    def test_callback_can_stop_training(self, clf_data):
+        X, y = clf_data
+
+        class StopAfterTwo:
+            def setup(self, estimator, context):
+                self.ends = 0
+
+            def on_fit_task_begin(self, estimator, context):
+                pass
+
+            def on_fit_task_end(self, estimator, context):
+                self.ends += 1
+                return self.ends == 2
+
+            def teardown(self, estimator, context):
+                pass
+
+        clf = MLPClassifier((8,), max_iter=50).set_callbacks(StopAfterTwo()).fit(X, y)
+        assert clf.n_iter_ == 2
+
+    def test_progress_bar_inside_grid_search(self, clf_data):
+        from sklearn.callback import ProgressBar
+        from sklearn.model_selection import GridSearchCV
+
+        X, y = clf_data
+        search = GridSearchCV(MLPClassifier((4,), max_iter=3), {"alpha": [1e-4, 1e-2]}, cv=2)
+        search.set_callbacks(ProgressBar())
+        search.fit(X, y)
+        assert hasattr(search, "best_estimator_")
+
+
+def _log_rows(logs):
+    if isinstance(logs, dict):
+        logs = next(iter(logs.values()))
+    if isinstance(logs, list):
+        rows = []
+        for log in logs:
+            rows += log.data if hasattr(log, "data") else [log]
+        return rows
+    return logs.data
