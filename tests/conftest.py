@@ -20,3 +20,13 @@ def clf_data():
 def reg_data():
     X, y = make_regression(n_samples=120, n_features=5, noise=0.1, random_state=0)
     return X, y / np.std(y)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_blas_thread():
+    """Small matrices gain nothing from BLAS threads, and on a shared 2-core
+    machine threads spinning against other processes made fits 25x slower."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield

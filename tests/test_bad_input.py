@@ -1,0 +1,104 @@
+"""Bad input gets a clear error, and a failed fit keeps what the user had."""
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sknet import DivergenceError, MLPClassifier, MLPRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+BOTH = [MLPClassifier, MLPRegressor]
+
+
+@pytest.mark.parametrize("Estimator", BOTH)
+@pytest.mark.parametrize("bad, message", [(np.nan, "NaN"), (np.inf, "infinity")])
+def test_non_finite_input(clf_data, Estimator, bad, message):
+    X, y = clf_data
+    X = X.copy()
+    X[3, 2] = bad
+    with pytest.raises(ValueError, match=message):
+        Estimator().fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", BOTH)
+def test_wrong_number_of_features_at_predict(clf_data, Estimator):
+    X, y = clf_data
+    est = Estimator(hidden_layer_sizes=(4,), max_iter=2).fit(X, y)
+    with pytest.raises(ValueError, match="X has 5 features, but .* is expecting 6 features"):
+        est.predict(X[:, :5])
+
+
+@pytest.mark.parametrize("Estimator", BOTH)
+def test_empty_data(Estimator):
+    with pytest.raises(ValueError, match="0 sample"):
+        Estimator().fit(np.empty((0, 3)), np.empty(0))
+
+
+def test_single_class():
+    with pytest.raises(ValueError, match="only one class"):
+        MLPClassifier().fit(np.ones((5, 2)), [1] * 5)
+
+
+@pytest.mark.parametrize("Estimator", BOTH)
+@pytest.mark.parametrize("param, value", [
+    ("activation", "swish"), ("solver", "rmsprop"), ("learning_rate", "step"),
+    ("alpha", -1.0), ("batch_size", 0), ("max_iter", 0), ("momentum", 1.5),
+    ("validation_fraction", 1.0), ("dtype", "float16"),
+])
+def test_unknown_parameter_values_name_the_parameter(clf_data, Estimator, param, value):
+    X, y = clf_data
+    with pytest.raises(InvalidParameterError, match=f"'{param}' parameter"):
+        Estimator(**{param: value}).fit(X, y)
+
+
+def test_zero_hidden_units_is_refused(clf_data):
+    X, y = clf_data
+    with pytest.raises(ValueError, match="hidden_layer_sizes must be > 0"):
+        MLPClassifier(hidden_layer_sizes=(4, 0)).fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", BOTH)
+def test_predict_before_fit(clf_data, Estimator):
+    with pytest.raises(NotFittedError):
+        Estimator().predict(clf_data[0])
+
+
+def _exploding(X):
+    return X * 1e200
+
+
+@pytest.mark.parametrize("Estimator", BOTH)
+def test_divergence_names_the_remedy_and_keeps_the_fitted_model(clf_data, Estimator):
+    X, y = clf_data
+    est = Estimator(hidden_layer_sizes=(8,), solver="sgd", max_iter=20, random_state=0).fit(X, y)
+    before = {k: v for k, v in vars(est).items()}
+    coefs = [W.copy() for W in est.coefs_]
+    predictions = est.predict(X)
+    est.set_params(learning_rate_init=10.0, momentum=0.99)
+    with pytest.raises(DivergenceError, match="Lower learning_rate_init.*StandardScaler"):
+        est.fit(_exploding(X), y * 1e6 if Estimator is MLPRegressor else y)
+    assert vars(est).keys() == before.keys()
+    for W, W_before in zip(est.coefs_, coefs):
+        np.testing.assert_array_equal(W, W_before)
+    np.testing.assert_array_equal(est.predict(X), predictions)
+    assert est.loss_curve_ == before["loss_curve_"]
+
+
+def test_a_failed_warm_start_keeps_the_optimizer_state(clf_data):
+    X, y = clf_data
+    est = MLPClassifier((8,), solver="sgd", max_iter=5, warm_start=True, random_state=0).fit(X, y)
+    velocity = est._state.optimizer["velocity"].copy()
+    est.set_params(learning_rate_init=10.0, momentum=0.99)
+    with pytest.raises(DivergenceError):
+        est.fit(_exploding(X), y)
+    np.testing.assert_array_equal(est._state.optimizer["velocity"], velocity)
+    assert len(est.loss_curve_) == 5
+
+
+def test_a_failed_fit_with_bad_labels_keeps_classes(clf_data):
+    X, y = clf_data
+    est = MLPClassifier((4,), max_iter=2).fit(X, y)
+    with pytest.raises(ValueError):
+        est.fit(X, np.zeros_like(y))
+    np.testing.assert_array_equal(est.classes_, [0, 1, 2])
