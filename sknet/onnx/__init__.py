@@ -22,22 +22,14 @@ except ImportError as error:
         "(never both: onnxruntime and onnxruntime-gpu overwrite each other)."
     ) from error
 
+from .._estimators import MLPClassifier, MLPRegressor
 from ._compress import quantize_int8
 from ._export import to_onnx
 from ._graph import CUDA_OPERATORS
 from ._predictor import OnnxPredictor
 from ._skl2onnx import register
 
-
-def _register_sknet_estimators():
-    try:
-        from sknet import MLPClassifier, MLPRegressor
-    except ImportError:  # the estimators are not built yet
-        return
-    register(MLPClassifier)
-    register(MLPRegressor)
-
-
-_register_sknet_estimators()
+register(MLPClassifier)
+register(MLPRegressor)
 
 __all__ = ["CUDA_OPERATORS", "OnnxPredictor", "quantize_int8", "register", "to_onnx"]

@@ -4,6 +4,7 @@ import numpy as np
 import skl2onnx
 from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 from sklearn.base import BaseEstimator, is_classifier
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from ._compress import COMPRESSIONS, quantize_int8
@@ -48,13 +49,16 @@ def to_onnx(model, X=None, *, dtype=None, target_opset=None, options=None, compr
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn.neural_network import MLPClassifier
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sknet import MLPClassifier
     >>> from sknet.onnx import to_onnx
-    >>> X, y = np.random.RandomState(0).rand(20, 3), [0, 1] * 10
-    >>> clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=5).fit(X, y)
-    >>> onx = to_onnx(clf, X[:1].astype(np.float32))  # doctest: +SKIP
-    >>> [o.name for o in onx.graph.output]  # doctest: +SKIP
-    ['label', 'probabilities']
+    >>> X, y = np.random.RandomState(0).rand(20, 3), ["no", "yes"] * 10
+    >>> network = MLPClassifier(hidden_layer_sizes=(4,), max_iter=5)
+    >>> model = make_pipeline(StandardScaler(), network).fit(X, y)
+    >>> onx = to_onnx(model, X[:1].astype(np.float32))
+    >>> [(o.name, o.type.tensor_type.elem_type) for o in onx.graph.output]  # string, float
+    [('label', 8), ('probabilities', 1)]
     """
     if compress not in COMPRESSIONS:
         raise ValueError(f"compress must be one of {COMPRESSIONS}, got {compress!r}.")
@@ -68,7 +72,7 @@ def to_onnx(model, X=None, *, dtype=None, target_opset=None, options=None, compr
     onx = skl2onnx.to_onnx(
         model,
         target_opset=target_opset,
-        options=_options(networks, options, compress),
+        options=_options(model, networks, options, compress),
         **inputs,
     )
     return quantize_int8(onx) if compress == "int8" else onx
@@ -112,15 +116,22 @@ def _input_spec(model, X, dtype, network):
     return {"X": X[:1]}
 
 
-def _options(networks, options, compress):
+def _options(model, networks, options, compress):
     """skl2onnx options: no ZipMap by default, float16 when asked; user's win."""
     merged = {}
     for network in networks:
-        cls = type(network)
         default = {"zipmap": False} if is_classifier(network) else {}
-        if compress == "float16":
-            default["float16"] = True
-        merged[cls] = default
+        merged[type(network)] = {**default, **({"float16": True} if compress == "float16" else {})}
+    final = _final_step(model)
+    if is_classifier(final) and type(final) not in REGISTERED:  # e.g. a VotingClassifier
+        merged[id(final)] = {"zipmap": False}
     for key, value in (options or {}).items():
         merged[key] = {**merged.get(key, {}), **value}
     return merged
+
+
+def _final_step(model):
+    """The estimator whose outputs are the model's: a pipeline's last step."""
+    while isinstance(model, Pipeline):
+        model = model.steps[-1][1]
+    return model

@@ -142,12 +142,13 @@ class OnnxPredictor:
         return result
 
     def _run_batch(self, batch, output):
-        if not (self.io_binding and output.type.startswith("tensor(")):
+        # Strings never live on the GPU, and onnxruntime (1.32) crashes when it
+        # copies a bound string output: those go through a plain run.
+        if not (self.io_binding and output.type in _NUMPY_TYPES):
             return self.session.run([output.name], {self._input: batch})[0]
         binding = self.session.io_binding()
         binding.bind_cpu_input(self._input, batch)
-        device = "cpu" if output.type == "tensor(string)" else self._device
-        binding.bind_output(output.name, device)
+        binding.bind_output(output.name, self._device)
         self.session.run_with_iobinding(binding)
         return binding.copy_outputs_to_cpu()[0]
 

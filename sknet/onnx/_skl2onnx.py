@@ -125,7 +125,28 @@ def register(estimator_class):
     """Register an MLP estimator class with skl2onnx (classifier or regressor).
 
     ``sknet.MLPClassifier`` and ``sknet.MLPRegressor`` are registered when
-    ``sknet.onnx`` is imported; this is for subclasses and look-alikes.
+    ``sknet.onnx`` is imported; this is for subclasses and look-alikes (any
+    estimator with the same fitted attributes).
+
+    Parameters
+    ----------
+    estimator_class : type
+        A classifier or regressor class, constructible without arguments.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import skl2onnx
+    >>> from sknet import MLPClassifier
+    >>> from sknet.onnx import register
+    >>> class MyClassifier(MLPClassifier):
+    ...     pass
+    >>> register(MyClassifier)
+    >>> X = np.random.RandomState(0).rand(20, 3).astype(np.float32)
+    >>> model = MyClassifier(hidden_layer_sizes=(4,), max_iter=5).fit(X, [0, 1] * 10)
+    >>> onx = skl2onnx.to_onnx(model, X[:1], options={"zipmap": False})
+    >>> [o.name for o in onx.graph.output]
+    ['label', 'probabilities']
     """
     from sklearn.base import is_classifier
 

@@ -9,25 +9,10 @@ import pytest
 onnxruntime = pytest.importorskip("onnxruntime")
 onnx = pytest.importorskip("onnx")
 
-try:
-    from sknet import MLPClassifier, MLPRegressor
+from sknet import MLPClassifier, MLPRegressor  # noqa: E402
+from sknet.nn.activations import ACTIVATIONS as CORE_ACTIVATIONS  # noqa: E402
 
-    ACTIVATIONS = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus"]
-except ImportError:  # TEMPORARY until sknet's estimators land: scikit-learn stand-ins
-    from sklearn import neural_network
-
-    import sknet.onnx
-
-    class MLPClassifier(neural_network.MLPClassifier):
-        pass
-
-    class MLPRegressor(neural_network.MLPRegressor):
-        pass
-
-    sknet.onnx.register(MLPClassifier)
-    sknet.onnx.register(MLPRegressor)
-    ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]
-
+ACTIVATIONS = sorted(CORE_ACTIVATIONS)  # every hidden activation of the core
 DTYPES = [np.float32, np.float64]
 TOLERANCE = {np.float32: 1e-5, np.float64: 1e-10}
 

@@ -18,7 +18,8 @@ from sknet.onnx import quantize_int8, to_onnx  # noqa: E402
 def digits_model():
     X, y = load_digits(return_X_y=True)
     X = X.astype(np.float32)
-    model = make_pipeline(StandardScaler(), MLPClassifier((64,), max_iter=60, random_state=0))
+    network = MLPClassifier(hidden_layer_sizes=(64,), max_iter=60, random_state=0)
+    model = make_pipeline(StandardScaler(), network)
     return model.fit(X, y), X
 
 

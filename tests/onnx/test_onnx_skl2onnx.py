@@ -6,7 +6,9 @@ import pytest
 pytest.importorskip("onnxruntime")
 
 import skl2onnx  # noqa: E402
-from onnx_cases import TASKS, X, MLPClassifier, MLPRegressor, assert_parity, fitted, run  # noqa: E402
+from onnx_cases import (  # noqa: E402
+    TASKS, X, MLPClassifier, MLPRegressor, assert_parity, fitted, run,
+)  # fmt: skip
 from sklearn.compose import ColumnTransformer  # noqa: E402
 from sklearn.ensemble import VotingClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
