@@ -65,8 +65,7 @@ def loss_and_delta(loss, Z, Y, sample_weight=None):
     ``sample_weight * (f(Z) - Y)`` on return: the gradient of the weighted
     *sum* of per-sample losses. The caller divides by the weight total.
     """
-    values = loss.per_sample(Z, Y)
-    value = float(np.average(values, weights=sample_weight))
+    value = _mean(loss.per_sample(Z, Y), sample_weight)
     OUTPUT_ACTIVATIONS[loss.out_activation](Z)
     Z -= Y
     if sample_weight is not None:
@@ -76,4 +75,11 @@ def loss_and_delta(loss, Z, Y, sample_weight=None):
 
 def mean_loss(loss, Z, Y, sample_weight=None):
     """Weighted mean loss of the logits ``Z`` against ``Y``; ``Z`` unchanged."""
-    return float(np.average(loss.per_sample(Z, Y), weights=sample_weight))
+    return _mean(loss.per_sample(Z, Y), sample_weight)
+
+
+def _mean(values, weights):
+    """Weighted mean; plainer and several times faster than np.average."""
+    if weights is None:
+        return float(values.mean())
+    return float(np.dot(values, weights) / weights.sum())

@@ -79,9 +79,9 @@ class MLP:
             b[...] = rng.uniform(-bound, bound, b.shape)
         return theta
 
-    def workspace(self, batch_size, gather=True):
+    def workspace(self, batch_size):
         """Buffers for batches of up to ``batch_size`` rows (see Workspace)."""
-        return Workspace(self, batch_size, gather=gather)
+        return Workspace(self, batch_size)
 
     def forward(self, Ws, bs, X, ws):
         """Output pre-activations (logits) of the rows of ``X``, in ``ws``."""
@@ -100,13 +100,16 @@ class MLP:
         """Gradients of ``sum(delta * Z_out)`` into ``ws.grad``.
 
         ``delta`` is the output delta; the hidden deltas overwrite ``ws.dA``.
+        Bias gradients are column sums, taken as ``ones @ delta`` (a BLAS
+        matrix-vector product, about 3x faster than ``delta.sum(axis=0)``).
         """
-        gWs, gbs = self.unpack(ws.grad)
+        gWs, gbs = ws.views(ws.grad)
         m = X.shape[0]
+        ones = ws.ones[:m]
         for i in range(self.n_layers - 1, -1, -1):
             A_prev = X if i == 0 else ws.A[i - 1][:m]
             _matmul(A_prev.T, delta, gWs[i])
-            np.sum(delta, axis=0, out=gbs[i])
+            np.matmul(ones, delta, out=gbs[i])
             if i > 0:
                 dA = np.matmul(delta, Ws[i].T, out=ws.dA[i - 1][:m])
                 Z = ws.Z[i - 1][:m] if self.activation.needs_input else None
@@ -118,12 +121,12 @@ class MLP:
         The objective is ``sum_i w_i * l_i / sum_i w_i + alpha / 2 * |W|^2 /
         sum_i w_i`` (all ``w_i = 1`` without weights), scikit-learn's.
         """
-        Ws, bs = self.unpack(theta)
+        Ws, bs = ws.views(theta)
         Z = self.forward(Ws, bs, X, ws)
         value = loss_and_delta(self.loss, Z, Y, sample_weight)
+        total = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+        Z *= 1.0 / total  # every gradient is linear in the output delta
         self.backward(Ws, X, Z, ws)
-        total = X.shape[0] if sample_weight is None else sample_weight.sum()
-        ws.grad *= 1.0 / total
         if alpha:
             np.multiply(theta[: self.n_weights], alpha / total, out=ws.scratch)
             ws.grad[: self.n_weights] += ws.scratch
@@ -160,11 +163,11 @@ class Workspace:
 
     ``A[i]`` holds layer i's pre-activation, then (in place) its activation;
     ``Z[i]`` a copy of the pre-activation for activations that need it;
-    ``dA[i]`` the hidden deltas; ``X``, ``Y``, ``w`` gathered batch rows;
-    ``grad`` the flat gradient; ``scratch`` room for the L2 term.
+    ``dA[i]`` the hidden deltas; ``grad`` the flat gradient; ``scratch`` room for the L2 term; ``ones``
+    a vector of ones for the bias gradients.
     """
 
-    def __init__(self, net, batch_size, training=True, gather=True):
+    def __init__(self, net, batch_size, training=True):
         dtype, rows, hidden = net.dtype, batch_size, net.sizes[1:-1]
         self.A = [np.empty((rows, n), dtype) for n in net.sizes[1:]]
         keep_z = net.activation.needs_input
@@ -174,10 +177,22 @@ class Workspace:
         self.dA = [np.empty((rows, n), dtype) for n in hidden]
         self.grad = np.empty(net.n_params, dtype)
         self.scratch = np.empty(net.n_weights, dtype)
-        if gather:
-            self.X = np.empty((rows, net.sizes[0]), dtype)
-            self.Y = np.empty((rows, net.sizes[-1]), dtype)
-            self.w = np.empty(rows, dtype)
+        self.ones = np.ones(rows, dtype)
+        self._net = net
+        self._views = {}
+
+    def views(self, flat):
+        """``net.unpack(flat)``, remembered for the flat vectors it has seen.
+
+        A training run unpacks the same parameter and gradient vectors for
+        every batch; keeping the views saves that Python work per batch.
+        """
+        key = (id(flat), flat.__array_interface__["data"][0])
+        if key not in self._views:
+            if len(self._views) > 8:
+                self._views.clear()
+            self._views[key] = (flat, self._net.unpack(flat))
+        return self._views[key][1]
 
 
 def _matmul(A, B, out):

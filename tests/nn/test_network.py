@@ -22,7 +22,7 @@ def _problem(loss, n=9, n_in=4, n_out=3, seed=0):
 
 
 def _numeric_gradient(net, theta, X, Y, w, alpha, h=1e-6):
-    ws = net.workspace(X.shape[0], gather=False)
+    ws = net.workspace(X.shape[0])
     grad = np.empty_like(theta)
     for i in range(theta.size):
         step = np.zeros_like(theta)
@@ -42,7 +42,7 @@ def test_gradient_matches_finite_differences(activation, loss, weighted, alpha):
     w = np.random.RandomState(1).uniform(0.2, 3.0, size=len(X)) if weighted else None
     net = MLP((4, 5, 3, 3), activation, loss)
     theta = net.init(np.random.RandomState(2))
-    ws = net.workspace(len(X), gather=False)
+    ws = net.workspace(len(X))
     net.loss_grad(theta, X, Y, w, alpha, ws)
     numeric = _numeric_gradient(net, theta, X, Y, w, alpha)
     np.testing.assert_allclose(ws.grad, numeric, rtol=1e-5, atol=1e-8)
@@ -53,7 +53,7 @@ def test_gradient_of_a_linear_model(loss):
     X, Y = _problem(loss)
     net = MLP((4, 3), "relu", loss)
     theta = net.init(np.random.RandomState(0))
-    ws = net.workspace(len(X), gather=False)
+    ws = net.workspace(len(X))
     net.loss_grad(theta, X, Y, None, 0.1, ws)
     np.testing.assert_allclose(ws.grad, _numeric_gradient(net, theta, X, Y, None, 0.1),
                                rtol=1e-5, atol=1e-8)
@@ -63,7 +63,7 @@ def test_sparse_input_gives_the_dense_gradient():
     X, Y = _problem("log_loss")
     net = MLP((4, 6, 3), "tanh", "log_loss")
     theta = net.init(np.random.RandomState(0))
-    dense, sparse = net.workspace(len(X), gather=False), net.workspace(len(X), gather=False)
+    dense, sparse = net.workspace(len(X)), net.workspace(len(X))
     a = net.loss_grad(theta, X, Y, None, 0.01, dense)
     b = net.loss_grad(theta, sp.csr_matrix(X), Y, None, 0.01, sparse)
     assert a == pytest.approx(b)
