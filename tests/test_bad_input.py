@@ -35,6 +35,14 @@ def test_empty_data(Estimator):
         Estimator().fit(np.empty((0, 3)), np.empty(0))
 
 
+@pytest.mark.parametrize("weights, message", [([-1.0] + [1.0] * 149, "(?i)negative"),
+                                              ([0.0] * 150, "zero")])
+def test_bad_sample_weight(clf_data, weights, message):
+    X, y = clf_data
+    with pytest.raises(ValueError, match=message):
+        MLPClassifier().fit(X, y, sample_weight=weights)
+
+
 def test_single_class():
     with pytest.raises(ValueError, match="only one class"):
         MLPClassifier().fit(np.ones((5, 2)), [1] * 5)

@@ -176,7 +176,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     def _sample_weight(self, y, sample_weight, X, dtype):
         if sample_weight is None:
             return None
-        return _check_sample_weight(sample_weight, X, dtype=dtype)
+        w = _check_sample_weight(sample_weight, X, dtype=dtype, ensure_non_negative=True)
+        if not w.sum() > 0:
+            raise ValueError("sample_weight sums to zero; give some samples a positive weight.")
+        return w
 
     def _network(self, n_features, n_outputs, dtype):
         hidden = _hidden_sizes(self.hidden_layer_sizes)
