@@ -153,3 +153,16 @@ def test_readme_command_finishes_within_a_minute(tmp_path):
     if onnxruntime is not None:
         assert "check: OK" in run.stdout
         assert (tmp_path / "digits_pipeline.onnx").exists()
+
+
+def test_progress_lines_without_rich(monkeypatch, capsys):
+    callback = pytest.importorskip("sklearn.callback")
+
+    def no_rich():
+        raise ImportError("ProgressBar requires rich.")
+
+    monkeypatch.setattr(callback, "ProgressBar", no_rich)
+    demo.run_regression(fast=True)
+    printed = capsys.readouterr().out
+    assert [f"fit  {i}/6 done" in printed for i in range(1, 7)] == [True] * 6
+    assert "refit of the best" in printed

@@ -12,12 +12,8 @@ from sklearn.model_selection import GridSearchCV  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
+from sknet import MLPClassifier, MLPRegressor  # noqa: E402
 from sknet.display import LossCurveDisplay  # noqa: E402
-
-try:
-    from sknet import MLPClassifier, MLPRegressor
-except ImportError:  # the estimators are not written yet: a stand-in
-    from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 
 @pytest.fixture(autouse=True)
@@ -73,13 +69,10 @@ def test_early_stopping_draws_validation_curves(digits, tmp_path):
     )
     assert display.lines_["validation score"].axes is display.score_ax_
     assert "accuracy" in display.score_ax_.get_ylabel()
-    validation_losses = getattr(clf, "validation_loss_curve_", None)
-    if validation_losses is None:  # scikit-learn's MLP records no validation loss
-        assert "validation loss" not in display.lines_
-    else:
-        np.testing.assert_allclose(
-            _drawn(display.lines_["validation loss"])[1], validation_losses
-        )
+    np.testing.assert_allclose(
+        _drawn(display.lines_["validation loss"])[1], clf.validation_loss_curve_
+    )
+    assert display.lines_["validation loss"].axes is display.ax_
     legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
     assert legend[-1] == "validation accuracy"
     _assert_png(display, tmp_path)
@@ -132,15 +125,28 @@ def test_plot_from_curves_alone():
     assert display.ax_.get_title() == ""
 
 
-def test_unfitted_and_lbfgs_are_refused(digits):
+def test_unfitted_is_refused():
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
         LossCurveDisplay.from_estimator(MLPClassifier())
-    lbfgs = _fit_classifier(digits, solver="lbfgs")
-    if getattr(lbfgs, "loss_curve_", None) is None:
-        with pytest.raises(AttributeError, match="loss_curve_"):
-            LossCurveDisplay.from_estimator(lbfgs)
+
+
+def test_scikit_learn_mlp_works_and_lbfgs_without_curve_is_refused(digits):
+    from sklearn.neural_network import MLPClassifier as SklearnMLP
+
+    sk = SklearnMLP(hidden_layer_sizes=(8,), max_iter=5, early_stopping=True).fit(*digits)
+    display = LossCurveDisplay.from_estimator(sk)  # no validation loss recorded
+    assert list(display.lines_) == ["training loss", "validation score"]
+    lbfgs = SklearnMLP(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=5).fit(*digits)
+    with pytest.raises(AttributeError, match="loss_curve_"):
+        LossCurveDisplay.from_estimator(lbfgs)
+
+
+def test_custom_scoring_names_the_score_axis(digits):
+    clf = _fit_classifier(digits, early_stopping=True, scoring="f1_macro")
+    display = LossCurveDisplay.from_estimator(clf)
+    assert display.score_ax_.get_ylabel() == "validation f1_macro"
 
 
 def test_missing_matplotlib_names_the_extra(monkeypatch):

@@ -120,7 +120,7 @@ default='constant'
         Output activation: 'logistic' (binary, multilabel) or 'softmax'.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X had string column names.
 
     Examples
