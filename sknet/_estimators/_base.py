@@ -159,7 +159,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             X = X.tocsr()
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        Y = self._encode_targets(y, fresh, classes).astype(dtype, copy=False)
+        Y = self._encode_targets(y, fresh, classes, dtype)
         w = self._sample_weight(y, sample_weight, X, dtype)
         return Data(X, Y, w), y
 
@@ -360,8 +360,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     _y_numeric = False
 
     @abstractmethod
-    def _encode_targets(self, y, fresh, classes):
-        """Targets as a 2-D float array; sets out_activation_ and n_outputs_."""
+    def _encode_targets(self, y, fresh, classes, dtype):
+        """Targets as a 2-D ``dtype`` array; sets out_activation_ and n_outputs_."""
 
 
 def _hidden_sizes(hidden_layer_sizes):

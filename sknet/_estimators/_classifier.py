@@ -166,26 +166,31 @@ default='constant'
         )
         self.class_weight = class_weight
 
-    def _encode_targets(self, y, fresh, classes):
+    def _encode_targets(self, y, fresh, classes, dtype):
         if fresh or not hasattr(self, "_label_binarizer"):
-            binarizer = LabelBinarizer()
-            multilabel = type_of_target(y).startswith("multilabel")
-            binarizer.fit(y if classes is None or multilabel else classes)
-            if len(binarizer.classes_) < 2:
-                raise ValueError(
-                    f"y contains only one class ({binarizer.classes_[0]}); "
-                    "MLPClassifier needs samples of at least 2 classes."
-                )
-            self._label_binarizer = binarizer
-            self.classes_ = binarizer.classes_
-            self.out_activation_ = "softmax" if binarizer.y_type_ == "multiclass" else "logistic"
-        else:
+            self._fit_binarizer(y, classes)
+        if not fresh or classes is not None:
             self._check_known_classes(y)
-        Y = self._label_binarizer.transform(y)
+        Y = _one_hot(y, self.classes_, self._label_binarizer, dtype)
         self.n_outputs_ = Y.shape[1]
         return Y
 
+    def _fit_binarizer(self, y, classes):
+        binarizer = LabelBinarizer()
+        multilabel = type_of_target(y).startswith("multilabel")
+        binarizer.fit(y if classes is None or multilabel else classes)
+        if len(binarizer.classes_) < 2:
+            raise ValueError(
+                f"y contains only one class ({binarizer.classes_[0]}); "
+                "MLPClassifier needs samples of at least 2 classes."
+            )
+        self._label_binarizer = binarizer
+        self.classes_ = binarizer.classes_
+        self.out_activation_ = "softmax" if binarizer.y_type_ == "multiclass" else "logistic"
+
     def _check_known_classes(self, y):
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            return
         unknown = np.setdiff1d(unique_labels(y), self.classes_)
         if len(unknown):
             raise ValueError(
@@ -312,3 +317,19 @@ default='constant'
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def _one_hot(y, classes, binarizer, dtype):
+    """Targets as a float matrix in the training dtype, built directly.
+
+    ``LabelBinarizer.transform`` makes an int64 (n, n_classes) matrix that a
+    cast then copies: with a million rows that was the peak of the whole fit.
+    """
+    if binarizer.y_type_.startswith("multilabel"):
+        return binarizer.transform(y).astype(dtype, copy=False)
+    codes = np.searchsorted(classes, y)
+    if len(classes) == 2:
+        return codes.astype(dtype).reshape(-1, 1)
+    Y = np.zeros((len(codes), len(classes)), dtype=dtype)
+    Y[np.arange(len(codes)), codes] = 1
+    return Y

@@ -81,7 +81,7 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
             scoring=scoring, dtype=dtype,
         )
 
-    def _encode_targets(self, y, fresh, classes):
+    def _encode_targets(self, y, fresh, classes, dtype):
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError(
                 "Some value(s) of y are negative which is not allowed for "
@@ -95,7 +95,7 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
             )
         self.n_outputs_ = Y.shape[1]
         self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
-        return Y
+        return Y.astype(dtype, copy=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def _partial_fit(self, X, y, sample_weight=None):
