@@ -23,6 +23,9 @@ class Loss:
     name: str
     out_activation: str
     per_sample: Callable  # (Z, Y) -> (n_samples,) losses, Z unchanged
+    # Optional (Z, Y) -> per-sample losses that also turns Z into f(Z) in
+    # place, sharing the work of the two (for softmax: one exp, not two).
+    fused: Callable = None
 
 
 def _squared_error(Z, Y):
@@ -42,6 +45,17 @@ def _log_loss(Z, Y):
     return lse - np.einsum("ij,ij->i", Y, Z)
 
 
+def _log_loss_fused(Z, Y):
+    # With one-hot rows of Y, lse(Z) - <y, z> is unchanged by shifting each
+    # row of Z by its maximum; the shifted exponentials then give softmax.
+    Z -= Z.max(axis=1, keepdims=True)
+    yz = np.einsum("ij,ij->i", Y, Z)
+    np.exp(Z, out=Z)
+    total = Z.sum(axis=1)
+    Z /= total[:, None]
+    return np.log(total) - yz
+
+
 def _binary_log_loss(Z, Y):
     return (np.logaddexp(0, Z) - Y * Z).sum(axis=1)
 
@@ -51,7 +65,7 @@ LOSSES = {
     for loss in (
         Loss("squared_error", "identity", _squared_error),
         Loss("poisson", "exp", _poisson),
-        Loss("log_loss", "softmax", _log_loss),
+        Loss("log_loss", "softmax", _log_loss, _log_loss_fused),
         Loss("binary_log_loss", "logistic", _binary_log_loss),
     )
 }
@@ -65,8 +79,11 @@ def loss_and_delta(loss, Z, Y, sample_weight=None):
     ``sample_weight * (f(Z) - Y)`` on return: the gradient of the weighted
     *sum* of per-sample losses. The caller divides by the weight total.
     """
-    value = _mean(loss.per_sample(Z, Y), sample_weight)
-    OUTPUT_ACTIVATIONS[loss.out_activation](Z)
+    if loss.fused is not None:
+        value = _mean(loss.fused(Z, Y), sample_weight)
+    else:
+        value = _mean(loss.per_sample(Z, Y), sample_weight)
+        OUTPUT_ACTIVATIONS[loss.out_activation](Z)
     Z -= Y
     if sample_weight is not None:
         Z *= sample_weight[:, None]

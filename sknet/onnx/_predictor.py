@@ -109,6 +109,7 @@ class OnnxPredictor:
         width = inputs[0].shape[-1] if len(inputs[0].shape) == 2 else None
         self.n_features_in_ = width if isinstance(width, int) else None
         self._outputs = self.session.get_outputs()
+        self._bindable = {o.name: o.type in _NUMPY_TYPES for o in self._outputs}
 
     @property
     def is_classifier(self):
@@ -132,6 +133,9 @@ class OnnxPredictor:
 
     def _run(self, X, output):
         X = self._check(X)
+        if X.shape[0] <= self.batch_size:  # one call: no result buffer, no copy
+            batch = np.ascontiguousarray(X, self._input_dtype)
+            return _as_array(self._run_batch(batch, output))
         result = None
         for start in range(0, X.shape[0], self.batch_size):
             batch = np.ascontiguousarray(X[start : start + self.batch_size], self._input_dtype)
@@ -144,7 +148,7 @@ class OnnxPredictor:
     def _run_batch(self, batch, output):
         # Strings never live on the GPU, and onnxruntime (1.32) crashes when it
         # copies a bound string output: those go through a plain run.
-        if not (self.io_binding and output.type in _NUMPY_TYPES):
+        if not (self.io_binding and self._bindable[output.name]):
             return self.session.run([output.name], {self._input: batch})[0]
         binding = self.session.io_binding()
         binding.bind_cpu_input(self._input, batch)

@@ -80,3 +80,17 @@ def test_output_activation_pairs():
         "log_loss": "softmax",
         "binary_log_loss": "logistic",
     }
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(LOSSES) if LOSSES[n].fused])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_loss_equals_loss_then_activation(name, dtype):
+    from sknet.nn.activations import OUTPUT_ACTIVATIONS
+
+    Z, Y = (30 * RNG.normal(size=(8, 4))).astype(dtype), _targets(name, 8, 4).astype(dtype)
+    loss = LOSSES[name]
+    expected_values = loss.per_sample(Z, Y)
+    expected_output = OUTPUT_ACTIVATIONS[loss.out_activation](Z.copy())
+    fused = Z.copy()
+    np.testing.assert_allclose(loss.fused(fused, Y), expected_values, rtol=1e-5)
+    np.testing.assert_allclose(fused, expected_output, rtol=1e-5, atol=1e-7)
