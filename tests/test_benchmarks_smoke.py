@@ -66,3 +66,16 @@ def test_alternate_rotates_and_drops_failures():
     assert set(timings.rounds) == {"a", "b"}
     assert calls == ["a", "b", "b", "a"]
     assert timings.ratio("a", "b") == 1.0
+
+
+def test_gpu_check_says_so_when_cuda_is_absent(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    if "CUDAExecutionProvider" in ort.get_available_providers():
+        pytest.skip("a CUDA machine runs the real check")
+    from benchmarks import gpu
+
+    out = tmp_path / "gpu.md"
+    assert gpu.main(["--out", str(out)]) == 1
+    text = out.read_text()
+    assert "CUDAExecutionProvider is not offered here" in text
+    assert "CPUExecutionProvider" in text and "rows/s" not in text
