@@ -321,6 +321,15 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 ConvergenceWarning,
             )
 
+    def _check_solver(self):
+        """partial_fit exists for the stochastic solvers only (as in scikit-learn)."""
+        if self.solver not in ("sgd", "adam"):
+            raise AttributeError(
+                f"partial_fit is only available for stochastic optimizers. "
+                f"{self.solver} is not stochastic."
+            )
+        return True
+
     def _divergence_error(self, exc):
         return DivergenceError(
             f"{type(self).__name__} {exc}. Lower learning_rate_init (it is "

@@ -246,14 +246,6 @@ default='constant'
         """
         return self._partial_fit(X, y, sample_weight, classes)
 
-    def _check_solver(self):
-        if self.solver not in ("sgd", "adam"):
-            raise AttributeError(
-                f"partial_fit is only available for stochastic optimizers. "
-                f"{self.solver} is not stochastic."
-            )
-        return True
-
     def predict(self, X):
         """Predict class labels (an indicator matrix for multilabel y).
 

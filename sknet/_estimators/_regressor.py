@@ -6,7 +6,6 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 
 from ._base import BaseMLP
-from ._classifier import MLPClassifier
 
 
 class MLPRegressor(RegressorMixin, BaseMLP):
@@ -120,8 +119,6 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
             The updated estimator.
         """
         return self._partial_fit(X, y, sample_weight)
-
-    _check_solver = MLPClassifier._check_solver
 
     def predict(self, X):
         """Predict using the multi-layer perceptron.
