@@ -193,7 +193,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             factor = 2.0 if self.activation == "logistic" else 6.0
             return net.init(rng, factor), None, rng
         shapes = [W.shape for W in self.coefs_]
-        expected = [W.shape for W in net.unpack(np.empty(net.n_params))[0]]
+        expected = net.weight_shapes
         if shapes != expected:
             raise ValueError(
                 f"warm_start/partial_fit needs the fitted architecture {shapes}, but "

@@ -47,6 +47,11 @@ class MLP:
         """Number of weight layers."""
         return len(self._shapes)
 
+    @property
+    def weight_shapes(self):
+        """Shape ``(n_in, n_out)`` of each layer's weight matrix."""
+        return list(self._shapes)
+
     def unpack(self, theta):
         """Views ``(Ws, bs)`` of each layer's weights and biases in ``theta``."""
         Ws, bs, at = [], [], 0

@@ -14,7 +14,23 @@ import scipy.optimize
 
 
 class DivergenceError(ArithmeticError):
-    """Training produced a non-finite loss or non-finite parameters."""
+    """Training produced a non-finite loss or non-finite parameters.
+
+    The estimators raise it with the remedy in the message (a lower
+    ``learning_rate_init``, scaled features) and keep their previous fitted
+    state, so nothing the user had is lost.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknet import DivergenceError, MLPRegressor
+    >>> X = np.random.RandomState(0).normal(size=(50, 2)) * 1e200
+    >>> try:
+    ...     MLPRegressor(solver="sgd", learning_rate_init=10.0).fit(X, X[:, 0])
+    ... except DivergenceError as error:
+    ...     print("Lower learning_rate_init" in str(error))
+    True
+    """
 
 
 @dataclass
