@@ -237,6 +237,36 @@ class TestCallbacks:
         search.fit(X, y)
         assert hasattr(search, "best_estimator_")
 
+    def test_grid_search_propagates_callbacks_to_every_epoch(self, clf_data):
+        from sklearn.model_selection import GridSearchCV
+
+        class CountEpochs:
+            max_propagation_depth = None
+
+            def __init__(self):
+                self.epochs = 0
+
+            def setup(self, estimator, context):
+                pass
+
+            def on_fit_task_begin(self, estimator, context):
+                pass
+
+            def on_fit_task_end(self, estimator, context):
+                if isinstance(estimator, MLPClassifier) and context.task_name == "epoch":
+                    self.epochs += 1
+
+            def teardown(self, estimator, context):
+                pass
+
+        X, y = clf_data
+        counter = CountEpochs()
+        search = GridSearchCV(MLPClassifier((4,), max_iter=3, tol=0.0, n_iter_no_change=50),
+                              {"alpha": [1e-4, 1e-2]}, cv=2).set_callbacks(counter)
+        search.fit(X, y)
+        # 2 candidates x 2 folds + the refit, 3 epochs each
+        assert counter.epochs == (2 * 2 + 1) * 3
+
 
 def _log_rows(logs):
     if isinstance(logs, dict):
