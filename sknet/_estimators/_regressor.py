@@ -22,6 +22,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     loss : {'squared_error', 'poisson'}, default='squared_error'
         'squared_error' has an identity output; 'poisson' a log link
         (exponential output) for non-negative counts or rates.
+        With several outputs the reported loss sums the outputs' halved
+        squared errors; scikit-learn averages them in ``loss_`` but, like
+        sknet, optimizes the sum, so sknet's ``loss_`` and ``tol`` refer to
+        the objective actually minimized.
     scoring : str, callable or None, default=None
         Validation score for early stopping; None uses R^2.
 
