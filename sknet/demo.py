@@ -316,11 +316,13 @@ def _held_out_report(model, X_test, y_test, classify):
     if classify:
         print(classification_report(y_test, y_pred, digits=4))
         report = classification_report(y_test, y_pred, output_dict=True)
-        return {
+        metrics = {
             "accuracy": report["accuracy"],
             "recall_macro": report["macro avg"]["recall"],
             "f1_macro": report["macro avg"]["f1-score"],
         }
+        print("  " + " | ".join(f"{name} {value:.4f}" for name, value in metrics.items()))
+        return metrics
     metrics = {
         "r2": r2_score(y_test, y_pred),
         "MAE": mean_absolute_error(y_test, y_pred),
