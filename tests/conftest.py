@@ -24,8 +24,8 @@ def reg_data():
 
 @pytest.fixture(autouse=True, scope="session")
 def one_blas_thread():
-    """Small matrices gain nothing from BLAS threads, and on a shared 2-core
-    machine threads spinning against other processes made fits 25x slower."""
+    """One BLAS thread keeps test times steady: on a shared 2-core machine,
+    threads waiting on other processes made fits up to 25x slower."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):
