@@ -168,8 +168,8 @@ class Workspace:
 
     ``A[i]`` holds layer i's pre-activation, then (in place) its activation;
     ``Z[i]`` a copy of the pre-activation for activations that need it;
-    ``dA[i]`` the hidden deltas; ``grad`` the flat gradient; ``scratch`` room for the L2 term; ``ones``
-    a vector of ones for the bias gradients.
+    ``dA[i]`` the hidden deltas; ``grad`` the flat gradient; ``scratch`` room
+    for the L2 term; ``ones`` a vector of ones for the bias gradients.
     """
 
     def __init__(self, net, batch_size, training=True):
