@@ -17,8 +17,14 @@ import numpy as np
 # data
 
 
-def teacher_data(n_samples: int, n_features: int, n_classes: int | None,
-                 dtype="float32", seed: int = 0, chunk: int = 100_000):
+def teacher_data(
+    n_samples: int,
+    n_features: int,
+    n_classes: int | None,
+    dtype="float32",
+    seed: int = 0,
+    chunk: int = 100_000,
+):
     """Synthetic rows labelled by a random one-hidden-layer teacher network.
 
     ``X`` is drawn directly in ``dtype`` and the labels are computed in
@@ -32,14 +38,20 @@ def teacher_data(n_samples: int, n_features: int, n_classes: int | None,
     W2 = rng.standard_normal((64, n_out)).astype(dtype) / 4
     y = np.empty(n_samples, dtype=np.int64 if n_classes else dtype)
     for start in range(0, n_samples, chunk):
-        logits = np.tanh(X[start:start + chunk] @ W1) @ W2
+        logits = np.tanh(X[start : start + chunk] @ W1) @ W2
         logits += 0.1 * rng.standard_normal(logits.shape, dtype=np.dtype(dtype))
-        y[start:start + chunk] = logits.argmax(1) if n_classes else logits[:, 0]
+        y[start : start + chunk] = logits.argmax(1) if n_classes else logits[:, 0]
     return X, y
 
 
-def train_test(n_train: int, n_test: int, n_features: int, n_classes: int | None,
-               dtype="float32", seed: int = 0):
+def train_test(
+    n_train: int,
+    n_test: int,
+    n_features: int,
+    n_classes: int | None,
+    dtype="float32",
+    seed: int = 0,
+):
     X, y = teacher_data(n_train + n_test, n_features, n_classes, dtype, seed)
     return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
 
@@ -124,16 +136,20 @@ class TorchMLP:
         else:
             yt = torch.from_numpy(np.asarray(y, dtype=self.dtype).reshape(-1, 1))
             n_out = 1
-            loss_fn = lambda out, target: 0.5 * torch.nn.functional.mse_loss(out, target)
-        self.model = _torch_network(torch, X.shape[1], p["hidden_layer_sizes"], n_out,
-                                    p.get("activation", "relu"), tdtype)
+
+            def loss_fn(out, target):
+                return 0.5 * torch.nn.functional.mse_loss(out, target)
+
+        self.model = _torch_network(
+            torch, X.shape[1], p["hidden_layer_sizes"], n_out, p.get("activation", "relu"), tdtype
+        )
         batch = min(p.get("batch_size", 200), len(X))
         optimizer = _torch_optimizer(torch, self.model, p, batch)
         self.n_iter_ = p["max_iter"]
         for _ in range(self.n_iter_):
             order = torch.randperm(len(Xt))
             for start in range(0, len(Xt), batch):
-                idx = order[start:start + batch]
+                idx = order[start : start + batch]
                 optimizer.zero_grad(set_to_none=True)
                 loss = loss_fn(self.model(Xt[idx]), yt[idx])
                 loss.backward()
@@ -167,15 +183,25 @@ def _torch_network(torch, n_in, hidden, n_out, activation, tdtype):
 def _torch_optimizer(torch, model, p, batch):
     weights = [w for name, w in model.named_parameters() if name.endswith("weight")]
     biases = [b for name, b in model.named_parameters() if name.endswith("bias")]
-    groups = [{"params": weights, "weight_decay": p.get("alpha", 1e-4) / batch},
-              {"params": biases, "weight_decay": 0.0}]
+    groups = [
+        {"params": weights, "weight_decay": p.get("alpha", 1e-4) / batch},
+        {"params": biases, "weight_decay": 0.0},
+    ]
     lr = p.get("learning_rate_init", 1e-3)
     if p.get("solver", "adam") == "sgd":
-        return torch.optim.SGD(groups, lr=lr, momentum=p.get("momentum", 0.9),
-                               nesterov=p.get("nesterovs_momentum", True))
+        return torch.optim.SGD(
+            groups,
+            lr=lr,
+            momentum=p.get("momentum", 0.9),
+            nesterov=p.get("nesterovs_momentum", True),
+        )
     if p.get("solver", "adam") == "adam":
-        return torch.optim.Adam(groups, lr=lr, betas=(p.get("beta_1", 0.9), p.get("beta_2", 0.999)),
-                                eps=p.get("epsilon", 1e-8))
+        return torch.optim.Adam(
+            groups,
+            lr=lr,
+            betas=(p.get("beta_1", 0.9), p.get("beta_2", 0.999)),
+            eps=p.get("epsilon", 1e-8),
+        )
     raise ValueError(f"no PyTorch equivalent for solver {p['solver']!r}")
 
 

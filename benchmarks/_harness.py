@@ -20,9 +20,9 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -55,8 +55,15 @@ def blas_description() -> list[dict]:
     """What threadpoolctl reports: library, version, kernel, thread count."""
     from threadpoolctl import threadpool_info
 
-    keep = ("user_api", "internal_api", "prefix", "version", "architecture",
-            "threading_layer", "num_threads")
+    keep = (
+        "user_api",
+        "internal_api",
+        "prefix",
+        "version",
+        "architecture",
+        "threading_layer",
+        "num_threads",
+    )
     return [{k: info.get(k) for k in keep} for info in threadpool_info()]
 
 
@@ -87,9 +94,12 @@ class Timings:
         return name in self.rounds
 
 
-def alternate(contenders: dict[str, Callable[[], float]], repeats: int,
-              warmup: bool = True, progress: Callable[[str], None] | None = None
-              ) -> Timings:
+def alternate(
+    contenders: dict[str, Callable[[], float]],
+    repeats: int,
+    warmup: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> Timings:
     """Run each contender ``repeats`` times, in turns, rotating the order.
 
     Each contender is a callable that does its work and returns the measured
@@ -136,8 +146,9 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
-def repeat_min_per_call(fn: Callable[[], object], min_seconds: float = 0.05,
-                        max_calls: int = 100_000) -> float:
+def repeat_min_per_call(
+    fn: Callable[[], object], min_seconds: float = 0.05, max_calls: int = 100_000
+) -> float:
     """Seconds per call of a fast function, from a loop lasting ``min_seconds``."""
     calls, start = 0, time.perf_counter()
     while True:
@@ -162,20 +173,28 @@ class GemmFloor:
     write into preallocated outputs, so nothing but BLAS is timed.
     """
 
-    def __init__(self, n_samples: int, layer_sizes: list[int], batch_size: int,
-                 dtype):
+    def __init__(self, n_samples: int, layer_sizes: list[int], batch_size: int, dtype):
         rng = np.random.default_rng(0)
         batch_size = min(batch_size, n_samples)
         n_full, rest = divmod(n_samples, batch_size)
         self.plan = [(batch_size, n_full)] + ([(rest, 1)] if rest else [])
         self.buffers = {}
         for m, _ in self.plan:
-            make = lambda *shape: rng.standard_normal(shape).astype(dtype)
+
+            def make(*shape):
+                return rng.standard_normal(shape).astype(dtype)
+
             self.buffers[m] = [
-                dict(A=make(m, fan_in), W=make(fan_in, fan_out),
-                     Z=make(m, fan_out), dZ=make(m, fan_out),
-                     dW=make(fan_in, fan_out), dA=make(m, fan_in))
-                for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:])]
+                dict(
+                    A=make(m, fan_in),
+                    W=make(fan_in, fan_out),
+                    Z=make(m, fan_out),
+                    dZ=make(m, fan_out),
+                    dW=make(fan_in, fan_out),
+                    dA=make(m, fan_in),
+                )
+                for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:])
+            ]
         pairs = list(zip(layer_sizes[:-1], layer_sizes[1:]))
         per_row = 3 * sum(a * b for a, b in pairs) - pairs[0][0] * pairs[0][1]
         self.flops = 2 * n_samples * per_row
@@ -213,9 +232,16 @@ def machine_info(n_threads: int) -> dict:
         "python": platform.python_version(),
         "threads_pinned": n_threads,
         "blas": blas_description(),
-        "env": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
-                                           "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-                if k in os.environ},
+        "env": {
+            k: os.environ[k]
+            for k in (
+                "OPENBLAS_CORETYPE",
+                "OPENBLAS_L2_SIZE",
+                "OMP_NUM_THREADS",
+                "OPENBLAS_NUM_THREADS",
+            )
+            if k in os.environ
+        },
         "versions": library_versions(),
         "git_commit": _git_commit(),
     }
@@ -223,10 +249,22 @@ def machine_info(n_threads: int) -> dict:
     if torch is not None:
         config = torch.__config__.show()
         info["torch_backend"] = {
-            "blas": next((part.split("=")[1] for part in config.replace(",", "\n").split()
-                          if part.startswith("BLAS_INFO=")), None),
-            "cpu_capability": next((ln.split(":")[1].strip() for ln in config.splitlines()
-                                    if "CPU capability usage" in ln), None),
+            "blas": next(
+                (
+                    part.split("=")[1]
+                    for part in config.replace(",", "\n").split()
+                    if part.startswith("BLAS_INFO=")
+                ),
+                None,
+            ),
+            "cpu_capability": next(
+                (
+                    ln.split(":")[1].strip()
+                    for ln in config.splitlines()
+                    if "CPU capability usage" in ln
+                ),
+                None,
+            ),
             "threads": torch.get_num_threads(),
         }
     return info
@@ -234,8 +272,18 @@ def machine_info(n_threads: int) -> dict:
 
 def library_versions() -> dict[str, str | None]:
     versions = {}
-    for name in ("sknet", "numpy", "scipy", "sklearn", "threadpoolctl", "onnx",
-                 "onnxruntime", "skl2onnx", "torch", "matplotlib"):
+    for name in (
+        "sknet",
+        "numpy",
+        "scipy",
+        "sklearn",
+        "threadpoolctl",
+        "onnx",
+        "onnxruntime",
+        "skl2onnx",
+        "torch",
+        "matplotlib",
+    ):
         try:
             versions[name] = getattr(importlib.import_module(name), "__version__", "?")
         except Exception:
@@ -271,8 +319,13 @@ def _memory_gib() -> float | None:
 
 def _git_commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT,
-                             capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         return out.stdout.strip() or None
     except Exception:
         return None
@@ -284,10 +337,14 @@ def _git_commit() -> str | None:
 
 def markdown_table(header: list[str], rows: list[list]) -> str:
     """A GitHub Markdown table; numbers right-aligned and formatted by :func:`fmt`."""
-    numeric = [all(isinstance(row[i], (int, float)) or row[i] is None for row in rows)
-               for i in range(len(header))]
-    lines = ["| " + " | ".join(header) + " |",
-             "|" + "|".join("---:" if num else "---" for num in numeric) + "|"]
+    numeric = [
+        all(isinstance(row[i], (int, float)) or row[i] is None for row in rows)
+        for i in range(len(header))
+    ]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---:" if num else "---" for num in numeric) + "|",
+    ]
     for row in rows:
         lines.append("| " + " | ".join(fmt(v) for v in row) + " |")
     return "\n".join(lines)

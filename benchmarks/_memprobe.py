@@ -42,8 +42,12 @@ def main(argv=None) -> None:
     parser.add_argument("--library", choices=["sknet", "sklearn"], required=True)
     parser.add_argument("--n", type=int, required=True)
     parser.add_argument("--features", type=int, default=100)
-    parser.add_argument("--classes", type=int, default=10,
-                        help="number of classes; 0 fits an MLPRegressor on a float target")
+    parser.add_argument(
+        "--classes",
+        type=int,
+        default=10,
+        help="number of classes; 0 fits an MLPRegressor on a float target",
+    )
     parser.add_argument("--hidden", type=int, nargs="+", default=[64])
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch", type=int, default=200)
@@ -55,9 +59,17 @@ def main(argv=None) -> None:
 
     from . import _contenders as C
 
-    params = dict(hidden_layer_sizes=tuple(args.hidden), solver="sgd", batch_size=args.batch,
-                  learning_rate_init=0.01, max_iter=args.epochs, tol=0.0,
-                  n_iter_no_change=args.epochs + 1, shuffle=True, random_state=0)
+    params = dict(
+        hidden_layer_sizes=tuple(args.hidden),
+        solver="sgd",
+        batch_size=args.batch,
+        learning_rate_init=0.01,
+        max_iter=args.epochs,
+        tol=0.0,
+        n_iter_no_change=args.epochs + 1,
+        shuffle=True,
+        random_state=0,
+    )
     task = "classification" if args.classes else "regression"
     model = C.make_mlp(args.library, task, params, args.dtype)
     stand_in = args.library == "sknet" and C.sknet_estimators()[2]
@@ -72,14 +84,25 @@ def main(argv=None) -> None:
         tracemalloc.stop()
         peak_rss = _status_bytes("VmHWM")
     rss_extra = peak_rss - rss_before if can_reset and peak_rss and rss_before else None
-    print(json.dumps({
-        "library": args.library, "stand_in": bool(stand_in), "n": args.n, "task": task,
-        "features": args.features, "hidden": args.hidden, "dtype": args.dtype,
-        "data_bytes": data_bytes, "traced_extra": traced_peak, "rss_extra": rss_extra,
-        "rss_before": rss_before,
-        "traced_ratio": (data_bytes + traced_peak) / data_bytes,
-        "rss_ratio": None if rss_extra is None else (data_bytes + rss_extra) / data_bytes,
-    }))
+    print(
+        json.dumps(
+            {
+                "library": args.library,
+                "stand_in": bool(stand_in),
+                "n": args.n,
+                "task": task,
+                "features": args.features,
+                "hidden": args.hidden,
+                "dtype": args.dtype,
+                "data_bytes": data_bytes,
+                "traced_extra": traced_peak,
+                "rss_extra": rss_extra,
+                "rss_before": rss_before,
+                "traced_ratio": (data_bytes + traced_peak) / data_bytes,
+                "rss_ratio": None if rss_extra is None else (data_bytes + rss_extra) / data_bytes,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

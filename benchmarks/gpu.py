@@ -34,15 +34,21 @@ RESULTS = Path(__file__).parent / "results" / "gpu.md"
 def gpu_name():
     if shutil.which("nvidia-smi") is None:
         return "no nvidia-smi on this machine"
-    out = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version,memory.total",
-                          "--format=csv,noheader"], capture_output=True, text=True)
+    out = subprocess.run(
+        ["nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"],
+        capture_output=True,
+        text=True,
+    )
     return out.stdout.strip() or out.stderr.strip()
 
 
 def parity_tests():
     """Run tests/onnx; returns (exit code, pytest's last line)."""
-    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          "tests/onnx"], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/onnx"],
+        capture_output=True,
+        text=True,
+    )
     lines = out.stdout.strip().splitlines()
     return out.returncode, lines[-1] if lines else out.stderr[-500:]
 
@@ -78,23 +84,38 @@ def throughput(model, X):
         cpu = OnnxPredictor(graph, ["CPUExecutionProvider"])
         agree = float(np.mean(cuda.predict(X[:4096]) == model.predict(X[:4096])))
         for batch in BATCHES:
-            table.append((compress or "float32", batch, rows_per_second(cuda, X, batch),
-                          rows_per_second(cpu, X, batch), agree, cuda.provider_))
+            table.append(
+                (
+                    compress or "float32",
+                    batch,
+                    rows_per_second(cuda, X, batch),
+                    rows_per_second(cpu, X, batch),
+                    agree,
+                    cuda.provider_,
+                )
+            )
     return table
 
 
 def report(providers, name, tests, table):
     lines = [
-        "# GPU inference check", "",
+        "# GPU inference check",
+        "",
         f"- machine: {platform.node()}, GPU: {name}",
         f"- onnxruntime providers: {', '.join(providers)}",
-        f"- parity tests (tests/onnx): exit {tests[0]}, `{tests[1]}`", "",
+        f"- parity tests (tests/onnx): exit {tests[0]}, `{tests[1]}`",
+        "",
     ]
     if table:
-        lines += ["| weights | batch | CUDA rows/s | CPU rows/s | CUDA ÷ CPU | labels = predict | provider |",
-                  "|---|---:|---:|---:|---:|---:|---|"]
-        lines += [f"| {w} | {b:,} | {g:,.0f} | {c:,.0f} | {g / c:.2f} | {a:.4f} | {p} |"
-                  for w, b, g, c, a, p in table]
+        lines += [
+            "| weights | batch | CUDA rows/s | CPU rows/s | CUDA ÷ CPU "
+            "| labels = predict | provider |",
+            "|---|---:|---:|---:|---:|---:|---|",
+        ]
+        lines += [
+            f"| {w} | {b:,} | {g:,.0f} | {c:,.0f} | {g / c:.2f} | {a:.4f} | {p} |"
+            for w, b, g, c, a, p in table
+        ]
     return "\n".join(lines) + "\n"
 
 

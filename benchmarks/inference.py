@@ -32,22 +32,37 @@ LABELS = {
 
 def plan(quick: bool) -> dict:
     if quick:
-        return dict(train_rows=2_000, hidden=(16,), sizes=[1, 1_000], repeats=2, epochs=2,
-                    loop_seconds=0.01)
-    return dict(train_rows=15_000, hidden=HIDDEN, sizes=[1, 10_000, 1_000_000],
-                repeats=3, epochs=5, loop_seconds=0.2)
+        return dict(
+            train_rows=2_000, hidden=(16,), sizes=[1, 1_000], repeats=2, epochs=2, loop_seconds=0.01
+        )
+    return dict(
+        train_rows=15_000,
+        hidden=HIDDEN,
+        sizes=[1, 10_000, 1_000_000],
+        repeats=3,
+        epochs=5,
+        loop_seconds=0.2,
+    )
 
 
 def build_models(p: dict, threads: int, progress=log):
     """Fit one sknet model, copy its weights into sklearn, export the graphs."""
-    Xtr, ytr, Xte, yte = C.train_test(p["train_rows"], p["train_rows"] // 3, FEATURES,
-                                      CLASSES, DTYPE)
-    params = dict(hidden_layer_sizes=p["hidden"], solver="adam", max_iter=p["epochs"],
-                  learning_rate_init=1e-3, random_state=0, tol=0.0,
-                  n_iter_no_change=p["epochs"] + 1)
+    Xtr, ytr, Xte, yte = C.train_test(
+        p["train_rows"], p["train_rows"] // 3, FEATURES, CLASSES, DTYPE
+    )
+    params = dict(
+        hidden_layer_sizes=p["hidden"],
+        solver="adam",
+        max_iter=p["epochs"],
+        learning_rate_init=1e-3,
+        random_state=0,
+        tol=0.0,
+        n_iter_no_change=p["epochs"] + 1,
+    )
     sknet_model = C.quiet_fit(C.make_mlp("sknet", "classification", params, DTYPE), Xtr, ytr)
-    sk = C.quiet_fit(C.make_mlp("sklearn", "classification", {**params, "max_iter": 1}, DTYPE),
-                     Xtr, ytr)
+    sk = C.quiet_fit(
+        C.make_mlp("sklearn", "classification", {**params, "max_iter": 1}, DTYPE), Xtr, ytr
+    )
     sk.coefs_ = [np.array(w, dtype=DTYPE) for w in sknet_model.coefs_]
     sk.intercepts_ = [np.array(b, dtype=DTYPE) for b in sknet_model.intercepts_]
 
@@ -72,14 +87,16 @@ def build_models(p: dict, threads: int, progress=log):
         for name, compress in (("ort-f32", None), ("ort-f16", "float16"), ("ort-int8", "int8")):
             try:
                 graph = to_onnx(sknet_model, Xtr[:1], compress=compress)
-                predictors[name] = OnnxPredictor(graph, ["CPUExecutionProvider"],
-                                                 session_options=options).predict
+                predictors[name] = OnnxPredictor(
+                    graph, ["CPUExecutionProvider"], session_options=options
+                ).predict
                 graphs[name] = graph
             except Exception as exc:
                 skipped[name] = f"{type(exc).__name__}: {exc}"
         if "ort-f32" in graphs:
-            session = ort.InferenceSession(graphs["ort-f32"].SerializeToString(), options,
-                                           providers=["CPUExecutionProvider"])
+            session = ort.InferenceSession(
+                graphs["ort-f32"].SerializeToString(), options, providers=["CPUExecutionProvider"]
+            )
             in_name, out_name = session.get_inputs()[0].name, session.get_outputs()[0].name
             predictors["ort-f32-raw"] = lambda X: session.run([out_name], {in_name: X})[0]
     try:
@@ -88,11 +105,13 @@ def build_models(p: dict, threads: int, progress=log):
         graph = skl2onnx.to_onnx(sk, Xtr[:1], options={id(sk): {"zipmap": False}})
         graphs["ort-skl2onnx"] = graph
         if OnnxPredictor is not None:
-            predictors["ort-skl2onnx"] = OnnxPredictor(graph, ["CPUExecutionProvider"],
-                                                       session_options=options).predict
+            predictors["ort-skl2onnx"] = OnnxPredictor(
+                graph, ["CPUExecutionProvider"], session_options=options
+            ).predict
         else:
-            session2 = ort.InferenceSession(graph.SerializeToString(), options,
-                                            providers=["CPUExecutionProvider"])
+            session2 = ort.InferenceSession(
+                graph.SerializeToString(), options, providers=["CPUExecutionProvider"]
+            )
             in2 = session2.get_inputs()[0].name
             predictors["ort-skl2onnx"] = lambda X: session2.run(["label"], {in2: X})[0]
     except Exception as exc:
@@ -112,23 +131,29 @@ def run(quick: bool, threads: int, progress=log) -> dict:
         progress(f"inference: {n_rows:,} rows ...")
         X = rng.standard_normal((n_rows, FEATURES), dtype=np.float32)
 
-        def timer(predict):
+        def timer(predict, X=X, n_rows=n_rows):
             if n_rows <= 100_000:
                 return lambda: repeat_min_per_call(lambda: predict(X), p["loop_seconds"])
             return lambda: timed(lambda: predict(X))[0]
 
         repeats = p["repeats"] if n_rows <= 100_000 else max(2, p["repeats"] - 1)
-        timings = alternate({k: timer(f) for k, f in predictors.items()}, repeats,
-                            warmup=True, progress=progress)
+        timings = alternate(
+            {k: timer(f) for k, f in predictors.items()}, repeats, warmup=True, progress=progress
+        )
         speed[n_rows] = {
             "seconds": {k: timings.median(k) for k in timings.rounds},
             "vs_sklearn": {k: timings.ratio("sklearn", k) for k in timings.rounds},
             "vs_sknet": {k: timings.ratio("sknet", k) for k in timings.rounds},
         }
         del X
-    return {"speed": speed, "compression": compression(predictors, graphs, Xte, yte),
-            "skipped": skipped, "hidden": list(p["hidden"]), "features": FEATURES,
-            "classes": CLASSES}
+    return {
+        "speed": speed,
+        "compression": compression(predictors, graphs, Xte, yte),
+        "skipped": skipped,
+        "hidden": list(p["hidden"]),
+        "features": FEATURES,
+        "classes": CLASSES,
+    }
 
 
 def compression(predictors, graphs, X, y) -> list[dict]:
@@ -139,12 +164,14 @@ def compression(predictors, graphs, X, y) -> list[dict]:
         if name not in predictors:
             continue
         pred = predictors[name](X)
-        rows.append({
-            "name": name,
-            "bytes": len(graphs[name].SerializeToString()) if name in graphs else None,
-            "accuracy": float(np.mean(pred == y)),
-            "agreement": float(np.mean(pred == reference)),
-        })
+        rows.append(
+            {
+                "name": name,
+                "bytes": len(graphs[name].SerializeToString()) if name in graphs else None,
+                "accuracy": float(np.mean(pred == y)),
+                "agreement": float(np.mean(pred == reference)),
+            }
+        )
     base = rows[0]["accuracy"]
     for row in rows:
         row["accuracy_change"] = row["accuracy"] - base
@@ -176,11 +203,23 @@ def speed_table(result: dict) -> str:
 
 
 def compression_table(result: dict) -> str:
-    header = ["model", "ONNX size (KiB)", "test accuracy", "change vs sknet NumPy",
-              "predictions equal to sknet's"]
-    rows = [[LABELS[r["name"]], None if r["bytes"] is None else r["bytes"] / 1024,
-             r["accuracy"], f"{r['accuracy_change']:+.4f}", r["agreement"]]
-            for r in result["compression"]]
+    header = [
+        "model",
+        "ONNX size (KiB)",
+        "test accuracy",
+        "change vs sknet NumPy",
+        "predictions equal to sknet's",
+    ]
+    rows = [
+        [
+            LABELS[r["name"]],
+            None if r["bytes"] is None else r["bytes"] / 1024,
+            r["accuracy"],
+            f"{r['accuracy_change']:+.4f}",
+            r["agreement"],
+        ]
+        for r in result["compression"]
+    ]
     return markdown_table(header, rows)
 
 
@@ -202,8 +241,12 @@ def plot(result: dict, path) -> None:
         ax.set_xlim(0, 1.2 * max(values))
         ax.invert_yaxis()
         ax.tick_params(axis="y", labelsize=7)
-        ax.set_title("1-row latency (µs, lower is better)" if n == 1
-                     else f"{n:,} rows: rows/s (higher is better)", fontsize=9)
+        ax.set_title(
+            "1-row latency (µs, lower is better)"
+            if n == 1
+            else f"{n:,} rows: rows/s (higher is better)",
+            fontsize=9,
+        )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

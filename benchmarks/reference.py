@@ -22,9 +22,9 @@ if __package__ in (None, ""):  # run as a script: python benchmarks/reference.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     __package__ = "benchmarks"
 
-from . import _contenders as C  # noqa: E402
-from ._harness import blas_description, log, pinned_threads  # noqa: E402
-from .training import REFERENCE, Case, run_case, speed_table  # noqa: E402
+from . import _contenders as C
+from ._harness import blas_description, log, pinned_threads
+from .training import REFERENCE, Case, run_case, speed_table
 
 TARGETS = {"float32": (1.5, 1.5), "float64": (2.0, None)}
 
@@ -36,19 +36,29 @@ def main(argv=None) -> list[dict]:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--dtype", nargs="+", default=["float32", "float64"])
     parser.add_argument("--no-torch", action="store_true")
-    parser.add_argument("--rows", type=int, default=REFERENCE["data"][1],
-                        help="training rows (default 15,000)")
+    parser.add_argument(
+        "--rows", type=int, default=REFERENCE["data"][1], help="training rows (default 15,000)"
+    )
     args = parser.parse_args(argv)
     use_torch = not args.no_torch and C.torch_or_none() is not None
     data = ("teacher", args.rows, *REFERENCE["data"][2:])
     results = []
     with pinned_threads(args.threads):
-        blas = [f"{b['internal_api']} {b['version']} {b.get('architecture')} "
-                f"x{b['num_threads']}" for b in blas_description() if b["user_api"] == "blas"]
+        blas = [
+            f"{b['internal_api']} {b['version']} {b.get('architecture')} x{b['num_threads']}"
+            for b in blas_description()
+            if b["user_api"] == "blas"
+        ]
         log(f"BLAS: {', '.join(blas)}")
         for dtype in args.dtype:
-            case = Case("reference", data, REFERENCE["hidden"], REFERENCE["solver"],
-                        epochs=args.epochs, dtype=dtype)
+            case = Case(
+                "reference",
+                data,
+                REFERENCE["hidden"],
+                REFERENCE["solver"],
+                epochs=args.epochs,
+                dtype=dtype,
+            )
             results.append(run_case(case, args.repeats, use_torch))
     print()
     print(speed_table(results))

@@ -21,27 +21,48 @@ if __package__ in (None, ""):  # run as a script: python benchmarks/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     __package__ = "benchmarks"
 
-from . import _contenders as C  # noqa: E402
-from . import inference, report, scaling, training  # noqa: E402
-from ._harness import RESULTS_DIR, log, machine_info, pinned_threads, write_json  # noqa: E402
+from . import _contenders as C
+from . import inference, report, scaling, training
+from ._harness import RESULTS_DIR, log, machine_info, pinned_threads, write_json
 
 SECTIONS = ("training", "scaling", "inference")
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny sizes, a smoke test of every script (under two minutes)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="BLAS / OpenMP / torch / onnxruntime threads (default 1)")
-    parser.add_argument("--repeats", type=int, default=None,
-                        help="rounds per training case (default 5, the wide case 3; quick 2)")
-    parser.add_argument("--only", nargs="+", default=None, metavar="NAME",
-                        help="sections (training, scaling, inference) or training cases")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny sizes, a smoke test of every script (under two minutes)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="BLAS / OpenMP / torch / onnxruntime threads (default 1)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=None,
+        help="rounds per training case (default 5, the wide case 3; quick 2)",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        default=None,
+        metavar="NAME",
+        help="sections (training, scaling, inference) or training cases",
+    )
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="output folder (default benchmarks/results, quick: results/quick)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default benchmarks/results, quick: results/quick)",
+    )
     return parser.parse_args(argv)
 
 
@@ -52,8 +73,9 @@ def main(argv=None) -> dict:
     repeats = args.repeats or (2 if args.quick else 5)
     only = set(args.only or ())
     case_names = {c.name for c in training.cases(args.quick)}
-    sections = [s for s in SECTIONS if not only or s in only
-                or (s == "training" and only & case_names)]
+    sections = [
+        s for s in SECTIONS if not only or s in only or (s == "training" and only & case_names)
+    ]
     cases = (only & case_names) or None
     use_torch = not args.no_torch and C.torch_or_none() is not None  # import before pinning
 
@@ -61,8 +83,14 @@ def main(argv=None) -> dict:
     if stand_in:
         log("WARNING: sknet's estimators are not importable; scikit-learn stands in for them.")
     started = time.perf_counter()
-    results = {"machine": None, "quick": args.quick, "threads": args.threads,
-               "repeats": repeats, "stand_in": stand_in, "torch": use_torch}
+    results = {
+        "machine": None,
+        "quick": args.quick,
+        "threads": args.threads,
+        "repeats": repeats,
+        "stand_in": stand_in,
+        "torch": use_torch,
+    }
     with pinned_threads(args.threads):
         results["machine"] = machine_info(args.threads)
         if "training" in sections:

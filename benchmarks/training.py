@@ -18,8 +18,7 @@ from . import _contenders as C
 from ._harness import GemmFloor, alternate, log, markdown_table, timed
 
 CONTENDERS = ("sknet", "sklearn", "torch", "floor")
-LABELS = {"sknet": "sknet", "sklearn": "scikit-learn", "torch": "PyTorch",
-          "floor": "GEMM floor"}
+LABELS = {"sknet": "sknet", "sklearn": "scikit-learn", "torch": "PyTorch", "floor": "GEMM floor"}
 
 
 @dataclass(frozen=True)
@@ -41,14 +40,27 @@ class Case:
 
     @property
     def task(self) -> str:
-        return "regression" if self.data[0] == "teacher" and self.data[3] is None else "classification"
+        return (
+            "regression" if self.data[0] == "teacher" and self.data[3] is None else "classification"
+        )
 
     def params(self) -> dict:
-        return dict(hidden_layer_sizes=self.hidden, solver=self.solver,
-                    batch_size=self.batch_size, learning_rate_init=self.learning_rate_init,
-                    momentum=0.9, nesterovs_momentum=True, alpha=1e-4,
-                    max_iter=self.epochs, tol=0.0, n_iter_no_change=self.epochs + 1,
-                    shuffle=True, early_stopping=False, random_state=0, **self.extra)
+        return dict(
+            hidden_layer_sizes=self.hidden,
+            solver=self.solver,
+            batch_size=self.batch_size,
+            learning_rate_init=self.learning_rate_init,
+            momentum=0.9,
+            nesterovs_momentum=True,
+            alpha=1e-4,
+            max_iter=self.epochs,
+            tol=0.0,
+            n_iter_no_change=self.epochs + 1,
+            shuffle=True,
+            early_stopping=False,
+            random_state=0,
+            **self.extra,
+        )
 
     def load(self):
         if self.data[0] == "digits":
@@ -67,24 +79,63 @@ def cases(quick: bool) -> list[Case]:
         return [
             Case("reference", small, (32, 16), epochs=2, dtype="float32"),
             Case("tiny", ("teacher", 300, 10, 3), (8,), epochs=3, dtype="float64"),
-            Case("lbfgs-digits", ("digits",), (16,), solver="lbfgs", epochs=5,
-                 dtype="float64", torch=False),
+            Case(
+                "lbfgs-digits",
+                ("digits",),
+                (16,),
+                solver="lbfgs",
+                epochs=5,
+                dtype="float64",
+                torch=False,
+            ),
         ]
     return [
         Case("reference", **REFERENCE, epochs=3, dtype="float32"),
         Case("reference", **REFERENCE, epochs=2, dtype="float64"),
-        Case("tiny", ("teacher", 1_000, 10, 3), (32,), epochs=60, dtype="float64",
-             note="1,000 x 10, 3 classes: per-batch overhead dominates"),
-        Case("wide", ("teacher", 15_000, 100, 10), (1024, 1024), epochs=1, dtype="float32",
-             max_rounds=3),
+        Case(
+            "tiny",
+            ("teacher", 1_000, 10, 3),
+            (32,),
+            epochs=60,
+            dtype="float64",
+            note="1,000 x 10, 3 classes: per-batch overhead dominates",
+        ),
+        Case(
+            "wide",
+            ("teacher", 15_000, 100, 10),
+            (1024, 1024),
+            epochs=1,
+            dtype="float32",
+            max_rounds=3,
+        ),
         Case("deep", ("teacher", 15_000, 100, 10), (128,) * 8, epochs=3, dtype="float32"),
-        Case("lbfgs-digits", ("digits",), (100,), solver="lbfgs", epochs=60,
-             dtype="float64", torch=False, batch_size=200,
-             note="ms per L-BFGS iteration; floor = one full-batch gradient"),
-        Case("adam", **{**REFERENCE, "solver": "adam"}, epochs=3, dtype="float32",
-             learning_rate_init=1e-3),
-        Case("regression", ("teacher", 15_000, 100, None), (256, 128), solver="adam",
-             epochs=3, dtype="float32", learning_rate_init=1e-3),
+        Case(
+            "lbfgs-digits",
+            ("digits",),
+            (100,),
+            solver="lbfgs",
+            epochs=60,
+            dtype="float64",
+            torch=False,
+            batch_size=200,
+            note="ms per L-BFGS iteration; floor = one full-batch gradient",
+        ),
+        Case(
+            "adam",
+            **{**REFERENCE, "solver": "adam"},
+            epochs=3,
+            dtype="float32",
+            learning_rate_init=1e-3,
+        ),
+        Case(
+            "regression",
+            ("teacher", 15_000, 100, None),
+            (256, 128),
+            solver="adam",
+            epochs=3,
+            dtype="float32",
+            learning_rate_init=1e-3,
+        ),
     ]
 
 
@@ -108,6 +159,7 @@ def run_case(case: Case, repeats: int, use_torch: bool, progress=log) -> dict:
             seconds, _ = timed(lambda: C.quiet_fit(model, Xtr, ytr))
             fitted[name] = model
             return seconds / max(model.n_iter_, 1)
+
         return run
 
     contenders = {"sknet": fitter("sknet"), "sklearn": fitter("sklearn")}
@@ -118,11 +170,25 @@ def run_case(case: Case, repeats: int, use_torch: bool, progress=log) -> dict:
     rounds = min(repeats, case.max_rounds or repeats)
     timings = alternate(contenders, rounds, warmup=total < 5e8, progress=progress)
 
-    result = {"case": case.name, "dtype": case.dtype, "task": case.task, "rounds": rounds,
-              "n_train": len(Xtr), "n_features": Xtr.shape[1], "hidden": list(case.hidden),
-              "solver": case.solver, "epochs": case.epochs, "batch_size": case.batch_size,
-              "note": case.note, "floor_gflops": floor.flops / 1e9,
-              "ms": {}, "spread": {}, "score": {}, "n_iter": {}, "ratio": {}}
+    result = {
+        "case": case.name,
+        "dtype": case.dtype,
+        "task": case.task,
+        "rounds": rounds,
+        "n_train": len(Xtr),
+        "n_features": Xtr.shape[1],
+        "hidden": list(case.hidden),
+        "solver": case.solver,
+        "epochs": case.epochs,
+        "batch_size": case.batch_size,
+        "note": case.note,
+        "floor_gflops": floor.flops / 1e9,
+        "ms": {},
+        "spread": {},
+        "score": {},
+        "n_iter": {},
+        "ratio": {},
+    }
     for name in timings.rounds:
         result["ms"][name] = 1e3 * timings.median(name)
         result["spread"][name] = timings.spread(name)
@@ -169,16 +235,37 @@ def run(quick: bool, repeats: int, use_torch: bool, only=None, progress=log) -> 
 
 
 def speed_table(results: list[dict]) -> str:
-    header = ["case", "dtype", "sknet ms/epoch", "scikit-learn", "PyTorch", "GEMM floor",
-              "sklearn ÷ sknet", "torch ÷ sknet", "sknet ÷ floor", "sklearn ÷ floor",
-              "torch ÷ floor"]
+    header = [
+        "case",
+        "dtype",
+        "sknet ms/epoch",
+        "scikit-learn",
+        "PyTorch",
+        "GEMM floor",
+        "sklearn ÷ sknet",
+        "torch ÷ sknet",
+        "sknet ÷ floor",
+        "sklearn ÷ floor",
+        "torch ÷ floor",
+    ]
     rows = []
     for r in results:
         ms, ratio = r["ms"], r["ratio"]
-        rows.append([r["case"], r["dtype"], ms.get("sknet"), ms.get("sklearn"), ms.get("torch"),
-                     ms.get("floor"), ratio.get("sklearn/sknet"), ratio.get("torch/sknet"),
-                     ratio.get("sknet/floor"), ratio.get("sklearn/floor"),
-                     ratio.get("torch/floor")])
+        rows.append(
+            [
+                r["case"],
+                r["dtype"],
+                ms.get("sknet"),
+                ms.get("sklearn"),
+                ms.get("torch"),
+                ms.get("floor"),
+                ratio.get("sklearn/sknet"),
+                ratio.get("torch/sknet"),
+                ratio.get("sknet/floor"),
+                ratio.get("sklearn/floor"),
+                ratio.get("torch/floor"),
+            ]
+        )
     return markdown_table(header, rows)
 
 
@@ -189,9 +276,15 @@ def quality_table(results: list[dict]) -> str:
         metrics = ["accuracy", "macro_f1"] if r["task"] == "classification" else ["r2"]
         for metric in metrics:
             s = r["score"]
-            rows.append([r["case"], r["dtype"], metric.replace("_", "-"),
-                         *(s[k][metric] if k in s else None for k in ("sknet", "sklearn", "torch")),
-                         " / ".join(str(r["n_iter"].get(k, "–")) for k in ("sknet", "sklearn", "torch"))])
+            rows.append(
+                [
+                    r["case"],
+                    r["dtype"],
+                    metric.replace("_", "-"),
+                    *(s[k][metric] if k in s else None for k in ("sknet", "sklearn", "torch")),
+                    " / ".join(str(r["n_iter"].get(k, "–")) for k in ("sknet", "sklearn", "torch")),
+                ]
+            )
     return markdown_table(header, rows)
 
 
@@ -202,9 +295,22 @@ def cases_table(results: list[dict]) -> str:
         if r["case"] in seen:
             continue
         seen.add(r["case"])
-        hidden = f"({r['hidden'][0]},) x {len(r['hidden'])}" if len(set(r["hidden"])) == 1 and len(r["hidden"]) > 2 else str(tuple(r["hidden"]))
-        rows.append([r["case"], f"{r['n_train']:,} x {r['n_features']}", hidden, r["solver"],
-                     r["batch_size"] if r["solver"] != "lbfgs" else "full", r["epochs"], r["note"]])
+        hidden = (
+            f"({r['hidden'][0]},) x {len(r['hidden'])}"
+            if len(set(r["hidden"])) == 1 and len(r["hidden"]) > 2
+            else str(tuple(r["hidden"]))
+        )
+        rows.append(
+            [
+                r["case"],
+                f"{r['n_train']:,} x {r['n_features']}",
+                hidden,
+                r["solver"],
+                r["batch_size"] if r["solver"] != "lbfgs" else "full",
+                r["epochs"],
+                r["note"],
+            ]
+        )
     return markdown_table(header, rows)
 
 

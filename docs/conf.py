@@ -17,7 +17,7 @@ DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))  # document this checkout, installed or not
 
-import sknet  # noqa: E402
+import sknet
 
 project = "sknet"
 author = "The sknet developers"

@@ -5,4 +5,4 @@ from .nn.training import DivergenceError
 
 __version__ = "0.1.0"
 
-__all__ = ["MLPClassifier", "MLPRegressor", "DivergenceError", "__version__"]
+__all__ = ["DivergenceError", "MLPClassifier", "MLPRegressor", "__version__"]

@@ -142,9 +142,16 @@ def run_classification(*, out=None, fast=False, n_jobs=None, random_state=0):
     X, y = load_digits(return_X_y=True)
     _title("Classification: 8x8 digit images (load_digits), 10 classes")
     return _journey(
-        MLPClassifier, _CLASSIFICATION, X, y, "digits",
-        out=out, fast=fast, n_jobs=n_jobs, random_state=random_state,
-    )  # fmt: skip
+        MLPClassifier,
+        _CLASSIFICATION,
+        X,
+        y,
+        "digits",
+        out=out,
+        fast=fast,
+        n_jobs=n_jobs,
+        random_state=random_state,
+    )
 
 
 def run_regression(*, out=None, fast=False, n_jobs=None, random_state=0):
@@ -182,9 +189,16 @@ def run_regression(*, out=None, fast=False, n_jobs=None, random_state=0):
     X, y = load_diabetes(return_X_y=True)
     _title("Regression: disease progression (load_diabetes), 10 features")
     return _journey(
-        MLPRegressor, _REGRESSION, X, y, "diabetes",
-        out=out, fast=fast, n_jobs=n_jobs, random_state=random_state,
-    )  # fmt: skip
+        MLPRegressor,
+        _REGRESSION,
+        X,
+        y,
+        "diabetes",
+        out=out,
+        fast=fast,
+        n_jobs=n_jobs,
+        random_state=random_state,
+    )
 
 
 def _journey(network_class, settings, X, y, name, **options):
@@ -199,9 +213,12 @@ def _journey(network_class, settings, X, y, name, **options):
 def _journey_steps(network_class, settings, X, y, name, *, out, fast, n_jobs, random_state):
     classify = settings is _CLASSIFICATION
     X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.25, random_state=random_state,
+        X,
+        y,
+        test_size=0.25,
+        random_state=random_state,
         stratify=y if classify else None,
-    )  # fmt: skip
+    )
     print(f"train {X_train.shape[0]} rows, held-out test {X_test.shape[0]} rows")
 
     search = _make_search(network_class, settings, fast, n_jobs, random_state)
@@ -298,9 +315,7 @@ def _print_search(search, settings):
     print("\nmean cross-validated scores (rank by " + search.refit + ")")
     print("  rank  " + "".join(f"{n:>13}" for n in names) + "  parameters")
     for i in np.argsort(results[f"rank_test_{search.refit}"]):
-        scores = "".join(
-            f"{sign[n] * results[f'mean_test_{n}'][i]:>13.4f}" for n in names
-        )
+        scores = "".join(f"{sign[n] * results[f'mean_test_{n}'][i]:>13.4f}" for n in names)
         params = _short_params(results["params"][i])
         print(f"  {results[f'rank_test_{search.refit}'][i]:>4}  {scores}  {params}")
     print(f"best: {_short_params(search.best_params_)}")
@@ -402,8 +417,12 @@ def _compare(model, predictor, X_test, classify):
     else:
         print(f"  max |prediction difference| {max_diff:.2e} (tolerance {tolerance:.1e})")
     print("  check: " + ("OK, onnxruntime matches the pipeline" if agree else "MISMATCH"))
-    return {"labels_agree": n_agree, "labels_compared": n_decided,
-            "max_abs_diff": max_diff, "agree": agree}  # fmt: skip
+    return {
+        "labels_agree": n_agree,
+        "labels_compared": n_decided,
+        "max_abs_diff": max_diff,
+        "agree": agree,
+    }
 
 
 def _median_seconds(predict, X, repeats):
@@ -459,9 +478,7 @@ def _parser():
         action="store_true",
         help="a two-candidate grid and 10 epochs (a smoke test)",
     )
-    parser.add_argument(
-        "--n-jobs", type=int, default=None, help="parallel fits in the grid search"
-    )
+    parser.add_argument("--n-jobs", type=int, default=None, help="parallel fits in the grid search")
     parser.add_argument("--random-state", type=int, default=0, help="seed")
     return parser
 

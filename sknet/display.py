@@ -16,9 +16,7 @@ def _import_pyplot():
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:
-        raise ImportError(
-            'LossCurveDisplay needs matplotlib: pip install "sknet[plot]"'
-        ) from exc
+        raise ImportError('LossCurveDisplay needs matplotlib: pip install "sknet[plot]"') from exc
     return plt
 
 

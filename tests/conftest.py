@@ -11,8 +11,9 @@ def digits():
 
 @pytest.fixture
 def clf_data():
-    X, y = make_classification(n_samples=150, n_features=6, n_informative=4,
-                               n_classes=3, random_state=0)
+    X, y = make_classification(
+        n_samples=150, n_features=6, n_informative=4, n_classes=3, random_state=0
+    )
     return X, y
 
 

@@ -10,16 +10,22 @@ import pytest
 def test_core_imports_neither_scikit_learn_nor_onnx():
     code = (
         "import sys, sknet.nn, sknet.nn.training, sknet.nn.optimizers, sknet.nn.schedules;"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'onnx', 'onnxruntime'));"
+        "bad = sorted(m for m in sys.modules"
+        " if m.split('.')[0] in ('sklearn', 'onnx', 'onnxruntime'));"
         "print(bad); sys.exit(1 if bad else 0)"
     )
     # Import the core without running sknet/__init__ (which loads the estimators).
     result = subprocess.run(
-        [sys.executable, "-c", "import importlib.util, sys, types;"
-         "spec = importlib.util.find_spec('sknet');"
-         "pkg = types.ModuleType('sknet'); pkg.__path__ = list(spec.submodule_search_locations);"
-         "sys.modules['sknet'] = pkg;" + code],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import importlib.util, sys, types;"
+            "spec = importlib.util.find_spec('sknet');"
+            "pkg = types.ModuleType('sknet'); pkg.__path__ = list(spec.submodule_search_locations);"
+            "sys.modules['sknet'] = pkg;" + code,
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -25,7 +25,7 @@ def test_non_finite_input(clf_data, Estimator, bad, message):
 def test_wrong_number_of_features_at_predict(clf_data, Estimator):
     X, y = clf_data
     est = Estimator(hidden_layer_sizes=(4,), max_iter=2).fit(X, y)
-    with pytest.raises(ValueError, match="X has 5 features, but .* is expecting 6 features"):
+    with pytest.raises(ValueError, match=r"X has 5 features, but .* is expecting 6 features"):
         est.predict(X[:, :5])
 
 
@@ -35,8 +35,9 @@ def test_empty_data(Estimator):
         Estimator().fit(np.empty((0, 3)), np.empty(0))
 
 
-@pytest.mark.parametrize("weights, message", [([-1.0] + [1.0] * 149, "(?i)negative"),
-                                              ([0.0] * 150, "zero")])
+@pytest.mark.parametrize(
+    "weights, message", [([-1.0] + [1.0] * 149, "(?i)negative"), ([0.0] * 150, "zero")]
+)
 def test_bad_sample_weight(clf_data, weights, message):
     X, y = clf_data
     with pytest.raises(ValueError, match=message):
@@ -49,11 +50,20 @@ def test_single_class():
 
 
 @pytest.mark.parametrize("Estimator", BOTH)
-@pytest.mark.parametrize("param, value", [
-    ("activation", "swish"), ("solver", "rmsprop"), ("learning_rate", "step"),
-    ("alpha", -1.0), ("batch_size", 0), ("max_iter", 0), ("momentum", 1.5),
-    ("validation_fraction", 1.0), ("dtype", "float16"),
-])
+@pytest.mark.parametrize(
+    "param, value",
+    [
+        ("activation", "swish"),
+        ("solver", "rmsprop"),
+        ("learning_rate", "step"),
+        ("alpha", -1.0),
+        ("batch_size", 0),
+        ("max_iter", 0),
+        ("momentum", 1.5),
+        ("validation_fraction", 1.0),
+        ("dtype", "float16"),
+    ],
+)
 def test_unknown_parameter_values_name_the_parameter(clf_data, Estimator, param, value):
     X, y = clf_data
     with pytest.raises(InvalidParameterError, match=f"'{param}' parameter"):
@@ -80,11 +90,11 @@ def _exploding(X):
 def test_divergence_names_the_remedy_and_keeps_the_fitted_model(clf_data, Estimator):
     X, y = clf_data
     est = Estimator(hidden_layer_sizes=(8,), solver="sgd", max_iter=20, random_state=0).fit(X, y)
-    before = {k: v for k, v in vars(est).items()}
+    before = dict(vars(est).items())
     coefs = [W.copy() for W in est.coefs_]
     predictions = est.predict(X)
     est.set_params(learning_rate_init=10.0, momentum=0.99)
-    with pytest.raises(DivergenceError, match="Lower learning_rate_init.*StandardScaler"):
+    with pytest.raises(DivergenceError, match=r"Lower learning_rate_init.*StandardScaler"):
         est.fit(_exploding(X), y * 1e6 if Estimator is MLPRegressor else y)
     assert vars(est).keys() == before.keys()
     for W, W_before in zip(est.coefs_, coefs):

@@ -38,8 +38,9 @@ def test_quick_suite_writes_report(tmp_path):
 
 
 def test_reference_script_prints_ratios(capsys):
-    reference.main(["--epochs", "1", "--repeats", "1", "--rows", "600", "--dtype", "float32",
-                    "--no-torch"])
+    reference.main(
+        ["--epochs", "1", "--repeats", "1", "--rows", "600", "--dtype", "float32", "--no-torch"]
+    )
     out = capsys.readouterr().out
     assert "GEMM floor" in out and "faster than scikit-learn" in out
 
@@ -61,8 +62,12 @@ def test_alternate_rotates_and_drops_failures():
     def broken():
         raise RuntimeError("boom")
 
-    timings = alternate({"a": ok("a"), "b": ok("b"), "c": broken}, repeats=2, warmup=False,
-                        progress=lambda message: None)
+    timings = alternate(
+        {"a": ok("a"), "b": ok("b"), "c": broken},
+        repeats=2,
+        warmup=False,
+        progress=lambda message: None,
+    )
     assert set(timings.rounds) == {"a", "b"}
     assert calls == ["a", "b", "b", "a"]
     assert timings.ratio("a", "b") == 1.0

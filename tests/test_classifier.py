@@ -1,10 +1,7 @@
-import warnings
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.datasets import make_multilabel_classification
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.class_weight import compute_sample_weight
 
@@ -19,8 +16,14 @@ ACTIVATIONS = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gel
 @pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
 def test_every_activation_and_solver_learns(clf_data, activation, solver):
     X, y = clf_data
-    clf = MLPClassifier((16,), activation=activation, solver=solver, max_iter=150,
-                        learning_rate_init=0.05 if solver == "sgd" else 0.01, random_state=0)
+    clf = MLPClassifier(
+        (16,),
+        activation=activation,
+        solver=solver,
+        max_iter=150,
+        learning_rate_init=0.05 if solver == "sgd" else 0.01,
+        random_state=0,
+    )
     # Chance is 1/3 and a linear model reaches 0.70 on this data.
     assert clf.fit(X, y).score(X, y) > 0.65
 
@@ -49,8 +52,9 @@ def test_binary_string_labels(clf_data):
 
 @pytest.mark.parametrize("n_labels", [2, 4])
 def test_multilabel_indicator(n_labels):
-    X, Y = make_multilabel_classification(n_samples=120, n_features=8, n_classes=n_labels,
-                                          random_state=0)
+    X, Y = make_multilabel_classification(
+        n_samples=120, n_features=8, n_classes=n_labels, random_state=0
+    )
     clf = MLPClassifier((20,), max_iter=300, random_state=0).fit(X, Y)
     pred = clf.predict(X)
     assert pred.shape == Y.shape and clf.predict_proba(X).shape == Y.shape
@@ -129,5 +133,6 @@ def test_sparse_input_equals_dense(clf_data, fmt):
     dense = MLPClassifier(**params).fit(X, y)
     sparse = MLPClassifier(**params).fit(sp.csr_matrix(X).asformat(fmt), y)
     np.testing.assert_allclose(sparse.coefs_[0], dense.coefs_[0], rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(sparse.predict_proba(sp.csr_matrix(X)), dense.predict_proba(X),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        sparse.predict_proba(sp.csr_matrix(X)), dense.predict_proba(X), rtol=1e-6
+    )

@@ -61,7 +61,6 @@ def test_printed_search_table_is_cv_results(classification):
     np.testing.assert_allclose(printed_scores, expected, atol=5e-5)
 
 
-
 def test_progress_is_displayed(classification):
     _, printed, _ = classification
     # per-fit lines, scikit-learn's ProgressBar (drawn by rich), or verbose=2

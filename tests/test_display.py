@@ -93,9 +93,7 @@ def test_pipeline_and_grid_search_are_unwrapped(digits, tmp_path):
 
     for fitted in (search, search.best_estimator_):
         display = LossCurveDisplay.from_estimator(fitted)
-        np.testing.assert_allclose(
-            _drawn(display.lines_["training loss"])[1], network.loss_curve_
-        )
+        np.testing.assert_allclose(_drawn(display.lines_["training loss"])[1], network.loss_curve_)
     _assert_png(display, tmp_path)
 
 
@@ -108,20 +106,14 @@ def test_regressor_names_its_default_score(tmp_path):
 
 def test_draws_on_given_axes_with_name(digits):
     _, (left, right) = plt.subplots(1, 2)
-    display = LossCurveDisplay.from_estimator(
-        _fit_classifier(digits), ax=right, name="run 1"
-    )
+    display = LossCurveDisplay.from_estimator(_fit_classifier(digits), ax=right, name="run 1")
     assert display.ax_ is right and display.figure_ is right.figure
     assert right.get_title() == "run 1" and not left.lines
 
 
 def test_plot_from_curves_alone():
-    display = LossCurveDisplay(
-        loss_curve=[3.0, 2.0, 1.5], validation_scores=[0.5, 0.7, 0.8]
-    ).plot()
-    np.testing.assert_array_equal(
-        _drawn(display.lines_["validation score"])[0], [1, 2, 3]
-    )
+    display = LossCurveDisplay(loss_curve=[3.0, 2.0, 1.5], validation_scores=[0.5, 0.7, 0.8]).plot()
+    np.testing.assert_array_equal(_drawn(display.lines_["validation score"])[0], [1, 2, 3])
     assert display.ax_.get_title() == ""
 
 

@@ -23,8 +23,9 @@ def test_grid_search_in_a_pipeline_with_three_scorers(clf_data, refit):
         "mlpclassifier__alpha": [1e-4, 1e-1],
         "mlpclassifier__activation": ["relu", "gelu"],
     }
-    search = GridSearchCV(pipe, grid, scoring=["accuracy", "recall_macro", "f1_macro"],
-                          refit=refit, cv=3).fit(X, y)
+    search = GridSearchCV(
+        pipe, grid, scoring=["accuracy", "recall_macro", "f1_macro"], refit=refit, cv=3
+    ).fit(X, y)
     results = search.cv_results_
     assert len(results["params"]) == 8
     for name in ("accuracy", "recall_macro", "f1_macro"):
@@ -50,8 +51,9 @@ def test_cross_validated_quality_matches_scikit_learn(name):
         ours, theirs = MLPClassifier(**params), SkMLPClassifier(**params)
         cv = StratifiedKFold(3, shuffle=True, random_state=0)
     else:
-        params = dict(hidden_layer_sizes=(64,), max_iter=500, learning_rate_init=0.01,
-                      random_state=0)
+        params = dict(
+            hidden_layer_sizes=(64,), max_iter=500, learning_rate_init=0.01, random_state=0
+        )
         ours, theirs = MLPRegressor(**params), SkMLPRegressor(**params)
         cv = KFold(3, shuffle=True, random_state=0)
     scores = [

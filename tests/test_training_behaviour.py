@@ -18,8 +18,16 @@ STOCHASTIC = ["sgd", "adam"]
 @pytest.mark.parametrize("shuffle", [True, False])
 def test_repeated_partial_fit_equals_fit(clf_data, solver, shuffle):
     X, y = clf_data
-    params = dict(hidden_layer_sizes=(8,), solver=solver, shuffle=shuffle, batch_size=32,
-                  random_state=0, tol=0.0, n_iter_no_change=100, learning_rate="invscaling")
+    params = dict(
+        hidden_layer_sizes=(8,),
+        solver=solver,
+        shuffle=shuffle,
+        batch_size=32,
+        random_state=0,
+        tol=0.0,
+        n_iter_no_change=100,
+        learning_rate="invscaling",
+    )
     fitted = MLPClassifier(max_iter=5, **params).fit(X, y)
     partial = MLPClassifier(**params)
     for _ in range(5):
@@ -32,8 +40,9 @@ def test_repeated_partial_fit_equals_fit(clf_data, solver, shuffle):
 @pytest.mark.parametrize("solver", STOCHASTIC)
 def test_warm_start_continues_with_the_optimizer_state(reg_data, solver):
     X, y = reg_data
-    params = dict(hidden_layer_sizes=(8,), solver=solver, random_state=0, tol=0.0,
-                  n_iter_no_change=100)
+    params = dict(
+        hidden_layer_sizes=(8,), solver=solver, random_state=0, tol=0.0, n_iter_no_change=100
+    )
     once = MLPRegressor(max_iter=6, **params).fit(X, y)
     twice = MLPRegressor(max_iter=3, warm_start=True, **params).fit(X, y)
     state_after_three = twice._state.optimizer["step"]
@@ -90,8 +99,15 @@ def test_clone_and_pickle_keep_predictions(clf_data, Estimator):
 def test_every_schedule_with_every_stochastic_solver(clf_data, solver, schedule):
     X, y = clf_data
     lr0 = 0.05 if solver == "sgd" else 0.01
-    clf = MLPClassifier((16,), solver=solver, learning_rate=schedule, learning_rate_init=lr0,
-                        max_iter=40, random_state=0, verbose=True)
+    clf = MLPClassifier(
+        (16,),
+        solver=solver,
+        learning_rate=schedule,
+        learning_rate_init=lr0,
+        max_iter=40,
+        random_state=0,
+        verbose=True,
+    )
     clf.fit(X, y)
     assert clf.loss_curve_[-1] < 0.9 * clf.loss_curve_[0]
     final_lr = clf._state.lr
@@ -105,17 +121,32 @@ def test_every_schedule_with_every_stochastic_solver(clf_data, solver, schedule)
 
 def test_adaptive_schedule_lowers_the_rate_on_a_plateau(clf_data):
     X, y = clf_data
-    clf = MLPClassifier((16,), solver="adam", learning_rate="adaptive", learning_rate_init=0.01,
-                        tol=10.0, n_iter_no_change=2, max_iter=20, random_state=0).fit(X, y)
+    clf = MLPClassifier(
+        (16,),
+        solver="adam",
+        learning_rate="adaptive",
+        learning_rate_init=0.01,
+        tol=10.0,
+        n_iter_no_change=2,
+        max_iter=20,
+        random_state=0,
+    ).fit(X, y)
     assert clf._state.lr < 0.01
 
 
-@pytest.mark.parametrize("scoring", [None, "f1_macro", "recall_macro",
-                                     make_scorer(f1_score, average="micro")])
+@pytest.mark.parametrize(
+    "scoring", [None, "f1_macro", "recall_macro", make_scorer(f1_score, average="micro")]
+)
 def test_early_stopping_on_any_scorer_records_validation_loss(clf_data, scoring):
     X, y = clf_data
-    clf = MLPClassifier((16,), early_stopping=True, scoring=scoring, max_iter=200,
-                        n_iter_no_change=5, random_state=0).fit(X, y)
+    clf = MLPClassifier(
+        (16,),
+        early_stopping=True,
+        scoring=scoring,
+        max_iter=200,
+        n_iter_no_change=5,
+        random_state=0,
+    ).fit(X, y)
     n = len(clf.loss_curve_)
     assert len(clf.validation_scores_) == len(clf.validation_loss_curve_) == n == clf.n_iter_
     assert n < 200  # it stopped early
@@ -126,8 +157,14 @@ def test_early_stopping_on_any_scorer_records_validation_loss(clf_data, scoring)
 
 def test_early_stopping_restores_the_best_weights(clf_data):
     X, y = clf_data
-    clf = MLPClassifier((16,), early_stopping=True, n_iter_no_change=3, max_iter=200,
-                        random_state=0, learning_rate_init=0.05).fit(X, y)
+    clf = MLPClassifier(
+        (16,),
+        early_stopping=True,
+        n_iter_no_change=3,
+        max_iter=200,
+        random_state=0,
+        learning_rate_init=0.05,
+    ).fit(X, y)
     best_epoch = int(np.argmax(clf.validation_scores_)) + 1
     again = MLPClassifier((16,), max_iter=best_epoch, random_state=0, learning_rate_init=0.05)
     # Same split and same shuffles: train on the early-stopping training rows.
@@ -144,8 +181,9 @@ def test_without_early_stopping_validation_attributes_are_none(clf_data):
 
 def test_regressor_early_stopping_uses_r2_by_default(reg_data):
     X, y = reg_data
-    reg = MLPRegressor(hidden_layer_sizes=(16,), early_stopping=True, max_iter=100,
-                       random_state=0).fit(X, y)
+    reg = MLPRegressor(
+        hidden_layer_sizes=(16,), early_stopping=True, max_iter=100, random_state=0
+    ).fit(X, y)
     assert -1 < reg.best_validation_score_ <= 1
 
 
@@ -176,8 +214,9 @@ def test_dtype_parameter_trains_float64_input_in_float32(clf_data):
 
 def test_verbose_prints_one_line_per_epoch(clf_data, capsys):
     X, y = clf_data
-    MLPClassifier((4,), max_iter=3, verbose=True, early_stopping=True, scoring="f1_macro",
-                  n_iter_no_change=50).fit(X, y)
+    MLPClassifier(
+        (4,), max_iter=3, verbose=True, early_stopping=True, scoring="f1_macro", n_iter_no_change=50
+    ).fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3
     for i, line in enumerate(lines, start=1):
@@ -261,8 +300,11 @@ class TestCallbacks:
 
         X, y = clf_data
         counter = CountEpochs()
-        search = GridSearchCV(MLPClassifier((4,), max_iter=3, tol=0.0, n_iter_no_change=50),
-                              {"alpha": [1e-4, 1e-2]}, cv=2).set_callbacks(counter)
+        search = GridSearchCV(
+            MLPClassifier((4,), max_iter=3, tol=0.0, n_iter_no_change=50),
+            {"alpha": [1e-4, 1e-2]},
+            cv=2,
+        ).set_callbacks(counter)
         search.fit(X, y)
         # 2 candidates x 2 folds + the refit, 3 epochs each
         assert counter.epochs == (2 * 2 + 1) * 3

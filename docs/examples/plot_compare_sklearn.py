@@ -37,8 +37,9 @@ for name, model in models.items():
     start = time.perf_counter()
     model.fit(X_train, y_train)
     times[name] = (time.perf_counter() - start) / model.n_iter_
-    print(f"{name:<14} {1e3 * times[name]:7.1f} ms/epoch   "
-          f"accuracy {model.score(X_test, y_test):.4f}")
+    print(
+        f"{name:<14} {1e3 * times[name]:7.1f} ms/epoch   accuracy {model.score(X_test, y_test):.4f}"
+    )
 
 # %%
 import matplotlib.pyplot as plt
@@ -59,9 +60,7 @@ import skl2onnx
 from sknet.onnx import OnnxPredictor, to_onnx
 
 X32 = X_test.astype(np.float32)
-sk_onnx = skl2onnx.to_onnx(
-    models["scikit-learn"], X32[:1], options={"zipmap": False}
-)
+sk_onnx = skl2onnx.to_onnx(models["scikit-learn"], X32[:1], options={"zipmap": False})
 sknet_onnx = to_onnx(models["sknet float32"], X32[:1])
 for name, onx, model in [
     ("skl2onnx (scikit-learn MLP)", sk_onnx, models["scikit-learn"]),
@@ -69,5 +68,4 @@ for name, onx, model in [
 ]:
     predictor = OnnxPredictor(onx, providers=["CPUExecutionProvider"])
     agree = np.mean(predictor.predict(X32) == model.predict(X_test))
-    print(f"{name:<28} {len(onx.SerializeToString()) / 1024:6.1f} KiB, "
-          f"labels agree {agree:.1%}")
+    print(f"{name:<28} {len(onx.SerializeToString()) / 1024:6.1f} KiB, labels agree {agree:.1%}")

@@ -58,9 +58,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 results = search.cv_results_
-labels = [
-    f"{p['mlp__hidden_layer_sizes']}, α={p['mlp__alpha']:g}" for p in results["params"]
-]
+labels = [f"{p['mlp__hidden_layer_sizes']}, α={p['mlp__alpha']:g}" for p in results["params"]]
 fig, ax = plt.subplots(figsize=(8, 4))
 for i, metric in enumerate(["accuracy", "recall_macro", "f1_macro"]):
     ax.bar(

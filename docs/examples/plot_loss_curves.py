@@ -38,8 +38,10 @@ model = make_pipeline(
     ),
 ).fit(X, y)
 network = model[-1]
-print(f"stopped after {network.n_iter_} epochs; best validation F1 "
-      f"{network.best_validation_score_:.3f}")
+print(
+    f"stopped after {network.n_iter_} epochs; best validation F1 "
+    f"{network.best_validation_score_:.3f}"
+)
 display = LossCurveDisplay.from_estimator(model)
 
 # %%

@@ -49,8 +49,10 @@ print("provider:", predictor.provider_)
 same = np.mean(predictor.predict(X_test) == pipeline.predict(X_test))
 gap = np.abs(predictor.predict_proba(X_test) - pipeline.predict_proba(X_test)).max()
 print(f"labels agree on {same:.1%}; max probability difference {gap:.1e}")
-print(f"accuracy: pipeline {pipeline.score(X_test, y_test):.4f}, "
-      f"onnx {predictor.score(X_test, y_test):.4f}")
+print(
+    f"accuracy: pipeline {pipeline.score(X_test, y_test):.4f}, "
+    f"onnx {predictor.score(X_test, y_test):.4f}"
+)
 
 # %%
 # Smaller models: float16 and int8
@@ -82,8 +84,9 @@ for name, model in variants.items():
     runner = OnnxPredictor(model, providers=["CPUExecutionProvider"])
     size = len(model.SerializeToString()) / 1024
     rows.append((name, size, runner.score(X_test, y_test), median_ms(runner.predict, X_test)))
-rows.append(("pipeline", np.nan, pipeline.score(X_test, y_test),
-             median_ms(pipeline.predict, X_test)))
+rows.append(
+    ("pipeline", np.nan, pipeline.score(X_test, y_test), median_ms(pipeline.predict, X_test))
+)
 print(f"{'model':<9} {'KiB':>7} {'accuracy':>9} {'ms / 450 rows':>14}")
 for name, size, accuracy, ms in rows:
     print(f"{name:<9} {size:>7.1f} {accuracy:>9.4f} {ms:>14.3f}")

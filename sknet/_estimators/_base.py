@@ -74,11 +74,33 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
 
     @abstractmethod
     def __init__(
-        self, hidden_layer_sizes, activation, solver, alpha, batch_size,
-        learning_rate, learning_rate_init, power_t, max_iter, loss, shuffle,
-        random_state, tol, verbose, warm_start, momentum, nesterovs_momentum,
-        early_stopping, validation_fraction, beta_1, beta_2, epsilon,
-        n_iter_no_change, max_fun, scoring, dtype,
+        self,
+        hidden_layer_sizes,
+        activation,
+        solver,
+        alpha,
+        batch_size,
+        learning_rate,
+        learning_rate_init,
+        power_t,
+        max_iter,
+        loss,
+        shuffle,
+        random_state,
+        tol,
+        verbose,
+        warm_start,
+        momentum,
+        nesterovs_momentum,
+        early_stopping,
+        validation_fraction,
+        beta_1,
+        beta_2,
+        epsilon,
+        n_iter_no_change,
+        max_fun,
+        scoring,
+        dtype,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -150,8 +172,14 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     def _training_data(self, X, y, sample_weight, fresh, classes):
         """Validated ``Data`` in the compute dtype, and ``y`` as validated."""
         X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-            dtype=(np.float64, np.float32), reset=fresh, y_numeric=self._y_numeric,
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=fresh,
+            y_numeric=self._y_numeric,
         )
         dtype = self._compute_dtype(X, fresh)
         X = X.astype(dtype, copy=False)
@@ -212,9 +240,13 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         optimizer = self._optimizer()
         state = self._fresh_state(state, optimizer, theta)
         settings = Settings(
-            batch_size=self._batch_size(data.n), max_epochs=1 if incremental else self.max_iter,
-            lr0=self.learning_rate_init, alpha=self.alpha, shuffle=self.shuffle,
-            tol=self.tol, n_iter_no_change=self.n_iter_no_change,
+            batch_size=self._batch_size(data.n),
+            max_epochs=1 if incremental else self.max_iter,
+            lr0=self.learning_rate_init,
+            alpha=self.alpha,
+            shuffle=self.shuffle,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
         )
         schedule = schedules.get(self.learning_rate, power_t=self.power_t, n_epochs=self.max_iter)
         train, validate = data, None
@@ -222,8 +254,9 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             train, validate = self._validation_split(net, data, y, rng)
         progress = FitProgress(self, data.X, y, _metadata(data.w), settings.max_epochs)
         epochs_before = state.epochs
-        reason = fit_minibatch(net, theta, train, settings, optimizer, schedule, state, rng,
-                               validate, progress)
+        reason = fit_minibatch(
+            net, theta, train, settings, optimizer, schedule, state, rng, validate, progress
+        )
         if self.early_stopping and state.best_theta is not None:
             theta[...] = state.best_theta
         self._state, self._rng = state, rng
@@ -232,7 +265,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         if reason == "max_epochs" and not incremental:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
-                "the optimization hasn't converged yet.", ConvergenceWarning,
+                "the optimization hasn't converged yet.",
+                ConvergenceWarning,
             )
 
     def _optimizer(self):
@@ -254,8 +288,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             return min(200, n_samples)
         if self.batch_size > n_samples:
             warnings.warn(
-                "Got `batch_size` less than 1 or larger than sample size. "
-                "It is going to be clipped"
+                "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped"
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
@@ -263,8 +296,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         """Training ``Data`` and a ``validate(theta) -> (score, loss)`` closure."""
         stratify = y if self._stratify_validation(y) else None
         train_idx, val_idx = train_test_split(
-            np.arange(data.n), test_size=self.validation_fraction,
-            random_state=rng, stratify=stratify,
+            np.arange(data.n),
+            test_size=self.validation_fraction,
+            random_state=rng,
+            stratify=stratify,
         )
         if len(val_idx) < 2:
             raise ValueError(
@@ -306,8 +341,9 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             curve.append(loss)
             progress.iteration(len(curve), loss)
 
-        result = fit_lbfgs(net, theta, data, self.alpha, self.max_iter, self.max_fun,
-                           self.tol, record)
+        result = fit_lbfgs(
+            net, theta, data, self.alpha, self.max_iter, self.max_fun, self.tol, record
+        )
         self.n_iter_, self.loss_, self.t_ = int(result.nit), float(result.fun), data.n
         self.loss_curve_ = curve or [self.loss_]
         self.best_loss_ = min(self.loss_curve_)
@@ -350,7 +386,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         """Network outputs (or logits) for X, validated like at fit time."""
         check_is_fitted(self)
         X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], reset=False,
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            reset=False,
             dtype=(np.float64, np.float32),
         )
         dtype = self.coefs_[0].dtype
@@ -398,8 +437,11 @@ def _restore_on_failure(estimator):
     try:
         yield
     except BaseException:
-        live = {k: v for k, v in estimator.__dict__.items()
-                if k.startswith(("_callback", "_skl_callbacks"))}
+        live = {
+            k: v
+            for k, v in estimator.__dict__.items()
+            if k.startswith(("_callback", "_skl_callbacks"))
+        }
         estimator.__dict__.clear()
         estimator.__dict__.update(saved)
         estimator.__dict__.update(live)

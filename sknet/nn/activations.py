@@ -8,9 +8,9 @@ activation whose derivative cannot be recovered from ``A`` (gelu) declares
 ``needs_input=True`` and the network keeps a copy of ``Z`` for it.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 import numpy as np
 from scipy.special import erf, expit

@@ -7,8 +7,8 @@ the backward pass starts from one subtraction. Loss values are computed from
 stay finite and exact for confident predictions.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from scipy.special import xlogy

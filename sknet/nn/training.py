@@ -118,8 +118,9 @@ def run_epoch(net, theta, data, order, settings, optimizer, state, ws):
     return total / n
 
 
-def fit_minibatch(net, theta, data, settings, optimizer, schedule, state, rng,
-                  validate=None, hooks=None):
+def fit_minibatch(
+    net, theta, data, settings, optimizer, schedule, state, rng, validate=None, hooks=None
+):
     """Train ``theta`` in place for up to ``settings.max_epochs`` epochs.
 
     Returns why it stopped: ``"converged"`` (no improvement larger than
@@ -209,7 +210,10 @@ def fit_lbfgs(net, theta, data, alpha, max_iter, max_fun, tol, record=None):
             record(float(intermediate_result.fun))
 
     result = scipy.optimize.minimize(
-        objective, theta.astype(np.float64), method="L-BFGS-B", jac=True,
+        objective,
+        theta.astype(np.float64),
+        method="L-BFGS-B",
+        jac=True,
         options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
         callback=callback,
     )

@@ -65,9 +65,7 @@ def to_onnx(model, X=None, *, dtype=None, target_opset=None, options=None, compr
     check_is_fitted(model)
     networks = find_networks(model)
     if not networks:
-        raise TypeError(
-            f"{type(model).__name__} holds no sknet estimator; use skl2onnx.to_onnx."
-        )
+        raise TypeError(f"{type(model).__name__} holds no sknet estimator; use skl2onnx.to_onnx.")
     inputs = _input_spec(model, X, dtype, networks[0])
     onx = skl2onnx.to_onnx(
         model,

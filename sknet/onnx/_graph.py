@@ -26,12 +26,33 @@ from sklearn.utils.validation import check_is_fitted
 # int64; Gather of string labels is the one step that stays on the CPU).
 CUDA_OPERATORS = frozenset(
     {
-        "MatMul", "Add", "Sub", "Mul", "Neg", "Abs", "Max", "Min",
-        "Sigmoid", "Tanh", "Relu", "LeakyRelu", "Elu", "Softplus", "Erf", "Exp", "Log",
-        "Softmax", "ArgMax", "Greater", "Gather", "Cast", "Concat", "Reshape",
+        "MatMul",
+        "Add",
+        "Sub",
+        "Mul",
+        "Neg",
+        "Abs",
+        "Max",
+        "Min",
+        "Sigmoid",
+        "Tanh",
+        "Relu",
+        "LeakyRelu",
+        "Elu",
+        "Softplus",
+        "Erf",
+        "Exp",
+        "Log",
+        "Softmax",
+        "ArgMax",
+        "Greater",
+        "Gather",
+        "Cast",
+        "Concat",
+        "Reshape",
         "Identity",
     }
-)  # fmt: skip
+)
 
 
 def _identity(writer, Z):
@@ -277,5 +298,3 @@ def write_regressor(writer, X, spec, input_dtype, output):
     if spec.n_outputs == 1:
         A = writer.node("Reshape", [A, writer.constant("flat", np.array([-1], np.int64))])
     return _cast(writer, A, writer.dtype, io_dtype(input_dtype, spec), output)
-
-

@@ -77,9 +77,14 @@ class OnnxPredictor:
     """
 
     def __init__(
-        self, model_or_path, providers=None, *, batch_size=16384, io_binding=None,
+        self,
+        model_or_path,
+        providers=None,
+        *,
+        batch_size=16384,
+        io_binding=None,
         session_options=None,
-    ):  # fmt: skip
+    ):
         requested = list(providers) if providers is not None else default_providers()
         self.session = ort.InferenceSession(
             _serialized(model_or_path), session_options, providers=requested
@@ -89,7 +94,7 @@ class OnnxPredictor:
         if self.provider_ != requested[0]:
             warnings.warn(
                 f"onnxruntime could not use {requested[0]} and runs on {self.provider_}. "
-                "For CUDA install onnxruntime-gpu (pip install \"sknet[onnx-gpu]\") without "
+                'For CUDA install onnxruntime-gpu (pip install "sknet[onnx-gpu]") without '
                 "onnxruntime, and check that the CUDA and cuDNN libraries load.",
                 RuntimeWarning,
                 stacklevel=2,

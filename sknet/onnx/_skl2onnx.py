@@ -153,12 +153,18 @@ def register(estimator_class):
     alias = f"Sknet:{estimator_class.__module__}.{estimator_class.__qualname__}"
     if is_classifier(estimator_class()):
         update_registered_converter(
-            estimator_class, alias, classifier_shapes, convert_classifier,
+            estimator_class,
+            alias,
+            classifier_shapes,
+            convert_classifier,
             options=CLASSIFIER_OPTIONS,
-        )  # fmt: skip
+        )
     else:
         update_registered_converter(
-            estimator_class, alias, regressor_shapes, convert_regressor,
+            estimator_class,
+            alias,
+            regressor_shapes,
+            convert_regressor,
             options=REGRESSOR_OPTIONS,
-        )  # fmt: skip
+        )
     REGISTERED.add(estimator_class)

@@ -55,8 +55,9 @@ def test_gradient_of_a_linear_model(loss):
     theta = net.init(np.random.RandomState(0))
     ws = net.workspace(len(X))
     net.loss_grad(theta, X, Y, None, 0.1, ws)
-    np.testing.assert_allclose(ws.grad, _numeric_gradient(net, theta, X, Y, None, 0.1),
-                               rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(
+        ws.grad, _numeric_gradient(net, theta, X, Y, None, 0.1), rtol=1e-5, atol=1e-8
+    )
 
 
 def test_sparse_input_gives_the_dense_gradient():
@@ -83,11 +84,14 @@ def test_pack_unpack_round_trip_and_views():
 
 
 def test_init_matches_scikit_learn_glorot_draws():
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPRegressor
 
     X, y = np.random.RandomState(0).normal(size=(20, 3)), np.arange(20.0)
-    ref = MLPRegressor(hidden_layer_sizes=(5,), max_iter=1, random_state=7, solver="sgd", learning_rate_init=1e-12)
-    with pytest.warns(Warning):
+    ref = MLPRegressor(
+        hidden_layer_sizes=(5,), max_iter=1, random_state=7, solver="sgd", learning_rate_init=1e-12
+    )
+    with pytest.warns(ConvergenceWarning):
         ref.fit(X, y)
     net = MLP((3, 5, 1), "relu", "squared_error")
     Ws, _ = net.unpack(net.init(np.random.RandomState(7)))

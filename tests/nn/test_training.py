@@ -5,14 +5,20 @@ from sknet.nn import MLP
 from sknet.nn.optimizers import SGD, Adam
 from sknet.nn.schedules import Adaptive, Constant
 from sknet.nn.training import (
-    Data, DivergenceError, Settings, State, fit_lbfgs, fit_minibatch, run_epoch,
+    Data,
+    DivergenceError,
+    Settings,
+    State,
+    fit_lbfgs,
+    fit_minibatch,
+    run_epoch,
 )
 
 
 def _data(n=120, seed=0):
     rng = np.random.RandomState(seed)
     X = rng.normal(size=(n, 5))
-    Y = (X @ rng.normal(size=(5, 2)) + 0.1 * rng.normal(size=(n, 2)))
+    Y = X @ rng.normal(size=(5, 2)) + 0.1 * rng.normal(size=(n, 2))
     return Data(X, Y)
 
 
@@ -55,8 +61,9 @@ def test_minibatch_training_reduces_the_loss():
     theta, opt = net.init(np.random.RandomState(0)), Adam()
     state = State(lr=0.01, optimizer=opt.init(theta))
     settings = Settings(batch_size=16, max_epochs=60, lr0=0.01, tol=0.0, n_iter_no_change=1000)
-    reason = fit_minibatch(net, theta, data, settings, opt, Constant(), state,
-                           np.random.RandomState(0))
+    reason = fit_minibatch(
+        net, theta, data, settings, opt, Constant(), state, np.random.RandomState(0)
+    )
     assert reason == "max_epochs"
     assert len(state.loss_curve) == 60 and state.samples_seen == 60 * data.n
     assert state.loss_curve[-1] < 0.2 * state.loss_curve[0]
@@ -69,8 +76,9 @@ def test_plateau_stops_with_constant_and_decays_with_adaptive():
         state = State(lr=1e-4, optimizer=opt.init(theta))
         # tol=10: no epoch improves the loss by that much.
         settings = Settings(batch_size=32, max_epochs=30, lr0=1e-4, tol=10.0, n_iter_no_change=2)
-        reason = fit_minibatch(net, theta, data, settings, opt, schedule, state,
-                               np.random.RandomState(0))
+        reason = fit_minibatch(
+            net, theta, data, settings, opt, schedule, state, np.random.RandomState(0)
+        )
         assert reason == "converged"
         assert (state.lr < 1e-4) == expect_lr_drop
 
@@ -87,8 +95,17 @@ def test_early_stopping_keeps_the_best_parameters():
         return next(scores), 0.0
 
     settings = Settings(batch_size=32, max_epochs=8, lr0=0.01, tol=0.0, n_iter_no_change=3)
-    fit_minibatch(net, theta, data, settings, opt, Constant(), state,
-                  np.random.RandomState(0), validate=validate)
+    fit_minibatch(
+        net,
+        theta,
+        data,
+        settings,
+        opt,
+        Constant(),
+        state,
+        np.random.RandomState(0),
+        validate=validate,
+    )
     assert state.best_validation_score == 0.5
     np.testing.assert_array_equal(state.best_theta, seen[1])
     # Stops once more than n_iter_no_change=3 epochs failed to improve.
@@ -107,8 +124,17 @@ def test_hooks_can_stop_training():
     theta, opt = net.init(np.random.RandomState(0)), Adam()
     state = State(lr=0.01, optimizer=opt.init(theta))
     settings = Settings(batch_size=32, max_epochs=10, lr0=0.01)
-    reason = fit_minibatch(net, theta, data, settings, opt, Constant(), state,
-                           np.random.RandomState(0), hooks=StopAtTwo())
+    reason = fit_minibatch(
+        net,
+        theta,
+        data,
+        settings,
+        opt,
+        Constant(),
+        state,
+        np.random.RandomState(0),
+        hooks=StopAtTwo(),
+    )
     assert reason == "callback" and state.epochs == 2
 
 
@@ -119,8 +145,7 @@ def test_divergence_raises():
     state = State(lr=10.0, optimizer=opt.init(theta))
     settings = Settings(batch_size=32, max_epochs=200, lr0=10.0, tol=0.0, n_iter_no_change=1000)
     with pytest.raises(DivergenceError, match="diverged"):
-        fit_minibatch(net, theta, data, settings, opt, Constant(), state,
-                      np.random.RandomState(0))
+        fit_minibatch(net, theta, data, settings, opt, Constant(), state, np.random.RandomState(0))
 
 
 def test_lbfgs_fits_a_linear_model_exactly():

@@ -32,7 +32,7 @@ TARGETS = {
 TASKS = list(TARGETS)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def fitted(task, activation="relu", dtype=np.float64, hidden_layer_sizes=(5, 3)):
     """An estimator fitted on ``X`` (as ``dtype``) for ``task``; cached."""
     params = dict(hidden_layer_sizes=hidden_layer_sizes, activation=activation)

@@ -5,13 +5,13 @@ import pytest
 
 pytest.importorskip("onnxruntime")
 
-from onnx_cases import X, fitted, run  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+from onnx_cases import X, fitted, run
+from sklearn.datasets import load_digits
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-from sknet import MLPClassifier  # noqa: E402
-from sknet.onnx import quantize_int8, to_onnx  # noqa: E402
+from sknet import MLPClassifier
+from sknet.onnx import quantize_int8, to_onnx
 
 
 @pytest.fixture(scope="module")

@@ -5,15 +5,22 @@ import pytest
 
 pytest.importorskip("onnxruntime")
 
-from onnx_cases import (  # noqa: E402
-    ACTIVATIONS, DTYPES, TASKS, X, MLPClassifier, assert_parity, fitted, run,
-)  # fmt: skip
-from sklearn.exceptions import NotFittedError  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+from onnx_cases import (
+    ACTIVATIONS,
+    DTYPES,
+    TASKS,
+    MLPClassifier,
+    X,
+    assert_parity,
+    fitted,
+    run,
+)
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-from sknet.onnx import to_onnx  # noqa: E402
+from sknet.onnx import to_onnx
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

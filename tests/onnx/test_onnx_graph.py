@@ -8,17 +8,25 @@ import pytest
 
 pytest.importorskip("onnxruntime")
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from onnx_cases import (  # noqa: E402
-    ACTIVATIONS, DTYPES, TARGETS, TASKS, TOLERANCE, X, MLPClassifier, MLPRegressor,
-    fitted, run,
-)  # fmt: skip
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from onnx_cases import (
+    ACTIVATIONS,
+    DTYPES,
+    TARGETS,
+    TASKS,
+    TOLERANCE,
+    MLPClassifier,
+    MLPRegressor,
+    X,
+    fitted,
+    run,
+)
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-from sknet.onnx import CUDA_OPERATORS, to_onnx  # noqa: E402
-from sknet.onnx._graph import NetworkSpec  # noqa: E402
+from sknet.onnx import CUDA_OPERATORS, to_onnx
+from sknet.onnx._graph import NetworkSpec
 
 
 def sknet_nodes(onx):
@@ -49,9 +57,15 @@ def test_standalone_graph_is_all_sknet():
 
 @pytest.mark.parametrize(
     "task, expected",
-    [("binary", "binary"), ("multiclass-str", "multiclass"), ("multilabel-2", "multilabel"),
-     ("regression", "regression"), ("regression-3", "regression"), ("poisson", "regression")],
-)  # fmt: skip
+    [
+        ("binary", "binary"),
+        ("multiclass-str", "multiclass"),
+        ("multilabel-2", "multilabel"),
+        ("regression", "regression"),
+        ("regression-3", "regression"),
+        ("poisson", "regression"),
+    ],
+)
 def test_spec_task(task, expected):
     spec = NetworkSpec.from_estimator(fitted(task))
     assert spec.task == expected

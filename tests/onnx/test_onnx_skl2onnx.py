@@ -5,16 +5,22 @@ import pytest
 
 pytest.importorskip("onnxruntime")
 
-import skl2onnx  # noqa: E402
-from onnx_cases import (  # noqa: E402
-    TASKS, X, MLPClassifier, MLPRegressor, assert_parity, fitted, run,
-)  # fmt: skip
-from sklearn.compose import ColumnTransformer  # noqa: E402
-from sklearn.ensemble import VotingClassifier  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+import skl2onnx
+from onnx_cases import (
+    TASKS,
+    MLPClassifier,
+    MLPRegressor,
+    X,
+    assert_parity,
+    fitted,
+    run,
+)
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import VotingClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-import sknet.onnx  # noqa: E402, F401  (registers the converters)
+import sknet.onnx
 
 
 def test_registered_with_skl2onnx():
@@ -52,7 +58,7 @@ def test_nocl_with_string_labels_loads_and_runs():
 def test_output_class_labels():
     model = fitted("multiclass-str")
     options = {id(model): {"zipmap": False, "output_class_labels": True}}
-    labels, _, classes = run(skl2onnx.to_onnx(model, X[:1], options=options), X)
+    _labels, _, classes = run(skl2onnx.to_onnx(model, X[:1], options=options), X)
     np.testing.assert_array_equal(classes, model.classes_)
 
 
