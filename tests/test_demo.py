@@ -133,10 +133,13 @@ def test_a_disagreeing_onnxruntime_fails_the_check(monkeypatch, capsys):
 
 
 @pytest.mark.slow
-def test_without_the_onnx_extra_the_rest_runs(monkeypatch, capsys):
+def test_with_neither_onnx_nor_rich_the_rest_runs(monkeypatch, capsys):
+    """A plain ``pip install sknet``: no onnx extra, no rich for the progress bars."""
     monkeypatch.setitem(sys.modules, "sknet.onnx", None)  # importing it now fails
+    monkeypatch.setitem(sys.modules, "rich", None)
     assert demo.main([]) == 0
     printed = capsys.readouterr().out
+    assert "Fitting 3 folds for each of 4 candidates, totalling 12 fits" in printed
     assert "macro avg" in printed and 'pip install "sknet[onnx]"' in printed
     assert "check:" not in printed
 
