@@ -1,4 +1,4 @@
-"""The GPU check of the ONNX issue, as one short script for a CUDA machine.
+"""The GPU check of the ONNX export, as one short script for a CUDA machine.
 
 On a machine with an NVIDIA GPU, from the repository root::
 

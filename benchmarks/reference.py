@@ -1,4 +1,4 @@
-"""The reference training case of issue 2, on its own.
+"""The reference training case alone, with its targets.
 
     python -m benchmarks.reference [--epochs 3] [--repeats 5] [--threads 1] [--no-torch]
 

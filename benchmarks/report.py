@@ -9,7 +9,12 @@ from ._harness import fmt, markdown_table
 
 
 def targets(results: dict) -> list[list]:
-    """``[target, measured, met]`` rows for the targets of issues 2 and 4."""
+    """``[target, measured, met]`` rows for the project's speed and memory targets.
+
+    Training time against scikit-learn, PyTorch and the GEMM floor, peak
+    training memory against the data's size, and onnxruntime's latency and
+    throughput against ``predict``.
+    """
     rows = []
 
     def add(name, value, ok, shown=None):

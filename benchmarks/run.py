@@ -1,7 +1,7 @@
 """Run the benchmark suite and write ``benchmarks/results/``.
 
-    python -m benchmarks.run                 # the full suite (~15 min on 2 cores)
-    python -m benchmarks.run --quick         # smoke run, < 2 min; writes results/quick/
+    python -m benchmarks.run                 # the full suite
+    python -m benchmarks.run --quick         # a smoke run; writes results/quick/
     python -m benchmarks.run --only training reference tiny
     python -m benchmarks.run --threads 2     # BLAS threads (default 1)
 

@@ -73,7 +73,8 @@ REFERENCE = dict(data=("teacher", 15_000, 100, 10), hidden=(256, 128), solver="s
 
 
 def cases(quick: bool) -> list[Case]:
-    """The cases of issue 4; ``quick`` shrinks every one to seconds."""
+    """The training cases: reference, tiny, wide, deep, lbfgs-digits, adam and
+    regression; ``quick`` shrinks every one to seconds."""
     if quick:
         small = ("teacher", 1_500, 20, 10)
         return [

@@ -1,4 +1,4 @@
-"""``python -m sknet demo [options]``: run the demo journey (see sknet.demo)."""
+"""``python -m sknet demo [--out DIR]``: run the demo (see sknet.demo)."""
 
 import sys
 
@@ -9,8 +9,8 @@ def main(argv=None):
     if not argv or argv[0] != "demo":
         asked = bool(argv) and argv[0] in ("-h", "--help")
         stream = sys.stdout if asked else sys.stderr
-        print("usage: python -m sknet demo [--help] [options]", file=stream)
-        print("  demo   tune, evaluate, export to ONNX and time an MLP", file=stream)
+        print("usage: python -m sknet demo [--help] [--out DIR]", file=stream)
+        print("  demo   tune an MLP, report it, export it to ONNX and check it", file=stream)
         return 0 if asked else 2
     from sknet.demo import main as demo_main
 

@@ -6,8 +6,9 @@ optional dependency (``pip install "sknet[plot]"``) imported only when drawing.
 """
 
 import numpy as np
-from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
+
+from ._estimators._utils import final_estimator, scoring_name
 
 __all__ = ["LossCurveDisplay"]
 
@@ -18,29 +19,6 @@ def _import_pyplot():
     except ImportError as exc:
         raise ImportError('LossCurveDisplay needs matplotlib: pip install "sknet[plot]"') from exc
     return plt
-
-
-def _final_estimator(estimator):
-    """The network inside ``estimator``: the last step of a Pipeline, the
-    ``best_estimator_`` of a fitted search, applied until neither is left."""
-    while True:
-        if hasattr(estimator, "best_estimator_"):
-            estimator = estimator.best_estimator_
-        elif hasattr(estimator, "steps"):
-            estimator = estimator.steps[-1][1]
-        else:
-            return estimator
-
-
-def _score_name(estimator):
-    """The name of the early-stopping score: ``scoring`` when it is a string,
-    else the default of the estimator's kind."""
-    scoring = getattr(estimator, "scoring", None)
-    if isinstance(scoring, str):
-        return scoring
-    if scoring is not None:
-        return getattr(scoring, "__name__", "score")
-    return "accuracy" if is_classifier(estimator) else "R²"
 
 
 class LossCurveDisplay:
@@ -64,6 +42,9 @@ class LossCurveDisplay:
         (``validation_scores_``), or None.
     score_name : str, default="score"
         Name of the validation score, used in the legend and axis label.
+        :meth:`from_estimator` names it as ``verbose`` does: the ``scoring``
+        string, a scoring callable's name, or ``"score"`` for the estimator's
+        own ``score`` (accuracy for a classifier, R² for a regressor).
     estimator_name : str, default=None
         Name shown in the title. None shows no title.
 
@@ -87,8 +68,6 @@ class LossCurveDisplay:
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from sklearn.datasets import load_digits
     >>> from sknet import MLPClassifier
     >>> from sknet.display import LossCurveDisplay
@@ -149,8 +128,6 @@ class LossCurveDisplay:
 
         Examples
         --------
-        >>> import matplotlib
-        >>> matplotlib.use("Agg")
         >>> from sklearn.datasets import load_diabetes
         >>> from sklearn.pipeline import make_pipeline
         >>> from sklearn.preprocessing import StandardScaler
@@ -163,7 +140,7 @@ class LossCurveDisplay:
         >>> list(display.lines_)
         ['training loss']
         """
-        network = _final_estimator(estimator)
+        network = final_estimator(estimator)
         check_is_fitted(network)
         if getattr(network, "loss_curve_", None) is None:
             raise AttributeError(
@@ -177,7 +154,7 @@ class LossCurveDisplay:
             loss_curve=network.loss_curve_,
             validation_loss_curve=getattr(network, "validation_loss_curve_", None),
             validation_scores=scores,
-            score_name=_score_name(network),
+            score_name=scoring_name(network),
             estimator_name=type(network).__name__,
         )
         return display.plot(ax=ax, name=name, show_score=show_score)
@@ -201,8 +178,6 @@ class LossCurveDisplay:
 
         Examples
         --------
-        >>> import matplotlib
-        >>> matplotlib.use("Agg")
         >>> from sknet.display import LossCurveDisplay
         >>> display = LossCurveDisplay(
         ...     loss_curve=[1.0, 0.6, 0.4],

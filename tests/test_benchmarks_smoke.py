@@ -20,6 +20,7 @@ from benchmarks import reference, run  # noqa: E402
 from benchmarks._harness import GemmFloor, alternate  # noqa: E402
 
 
+@pytest.mark.slow
 def test_quick_suite_writes_report(tmp_path):
     results = run.main(["--quick", "--no-torch", "--out", str(tmp_path)])
 

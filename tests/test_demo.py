@@ -1,167 +1,155 @@
-"""The demo prints metrics computed from its fitted model, its ONNX export
-agrees with the pipeline, and ``python -m sknet demo`` works as the README says."""
+"""``python -m sknet demo``, run as the README runs it: every figure it prints
+is the figure of a fit this test makes itself, and its ONNX file is that model.
 
-import contextlib
-import io
+The test restates the demo's recipe (documented in docs/getting_started.rst):
+digits, a stratified quarter held out with seed 0, StandardScaler +
+MLPClassifier(max_iter=60, early_stopping=True, n_iter_no_change=8,
+random_state=0), 3-fold GridSearchCV refitted on macro F1.
+"""
+
+import ast
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from sklearn.metrics import (
-    accuracy_score,
-    classification_report,
-    f1_score,
-    r2_score,
-    recall_score,
-)
+from sklearn.datasets import load_digits
+from sklearn.metrics import accuracy_score, classification_report, f1_score, recall_score
+from sklearn.model_selection import cross_validate, train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
-from sknet import demo
+import sknet.__main__ as cli
+from sknet import MLPClassifier, demo
+from sknet._estimators._progress import HAS_CALLBACKS
 
-try:
-    import onnxruntime
-except ImportError:
-    onnxruntime = None
-needs_onnx = pytest.mark.skipif(onnxruntime is None, reason="needs sknet[onnx]")
+SCORES = ["accuracy", "recall_macro", "f1_macro"]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def classification(tmp_path_factory):
-    """One fast classification journey, its output and its --out folder."""
+def readme_run(tmp_path_factory):
+    """``python -m sknet demo --out DIR`` in a fresh process; its stdout and DIR."""
     out = tmp_path_factory.mktemp("demo")
-    with contextlib.redirect_stdout(io.StringIO()) as printed:
-        result = demo.run_classification(fast=True, out=out)
-    return result, printed.getvalue(), out
-
-
-def test_printed_report_is_the_models(classification):
-    result, printed, _ = classification
-    y_pred = result.search.best_estimator_.predict(result.X_test)
-    assert classification_report(result.y_test, y_pred, digits=4) in printed
-    assert result.metrics == pytest.approx(
-        {
-            "accuracy": accuracy_score(result.y_test, y_pred),
-            "recall_macro": recall_score(result.y_test, y_pred, average="macro"),
-            "f1_macro": f1_score(result.y_test, y_pred, average="macro"),
-        }
-    )
-
-
-def test_printed_search_table_is_cv_results(classification):
-    result, printed, _ = classification
-    cv = result.search.cv_results_
-    best = result.search.best_index_
-    row = re.search(r"^\s+1\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+alpha=", printed, re.M)
-    assert row, printed
-    printed_scores = [float(v) for v in row.groups()]
-    expected = [cv[f"mean_test_{n}"][best] for n in ("accuracy", "recall_macro", "f1_macro")]
-    np.testing.assert_allclose(printed_scores, expected, atol=5e-5)
-
-
-def test_progress_is_displayed(classification):
-    _, printed, _ = classification
-    # per-fit lines, scikit-learn's ProgressBar (drawn by rich), or verbose=2
-    assert re.search(r"fit +6/6 done|\[CV", printed) or _has_rich()
-
-
-def _has_rich():
-    try:
-        import rich  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def test_loss_curve_plot_is_kept(classification):
-    result, _, out = classification
-    pytest.importorskip("matplotlib")
-    assert result.plots == [out / "digits_loss_curve.png"]
-    assert result.plots[0].read_bytes()[:4] == b"\x89PNG"
-
-
-@needs_onnx
-def test_onnx_export_agrees_with_pipeline(classification):
-    result, printed, out = classification
-    path = out / "digits_pipeline.onnx"
-    assert result.onnx["path"] == path and path.exists()
-    assert result.onnx["agree"] and "check: OK" in printed
-
-    # Recompute independently with a bare onnxruntime session.
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    X = result.X_test.astype(np.float32)
-    labels, probabilities = session.run(None, {session.get_inputs()[0].name: X})
-    model = result.search.best_estimator_
-    np.testing.assert_allclose(probabilities, model.predict_proba(result.X_test), atol=1e-4)
-    assert np.mean(labels == model.predict(result.X_test)) > 0.99
-    for rows in ("one row", f"{len(X)} rows"):
-        pipeline_s, onnx_s = result.onnx[f"latency_{rows}"]
-        assert pipeline_s > 0 and onnx_s > 0
-        assert re.search(rf"{rows}\s+[\d.]+ ms\s+[\d.]+ ms", printed)
-
-
-def test_regression_prints_recomputed_metrics(capsys):
-    result = demo.run_regression(fast=True)
-    printed = capsys.readouterr().out
-    y_pred = result.search.best_estimator_.predict(result.X_test)
-    r2 = r2_score(result.y_test, y_pred)
-    assert result.metrics["r2"] == pytest.approx(r2)
-    assert f"r2    {r2:.4f}" in printed
-    if onnxruntime is not None:
-        assert result.onnx["agree"] and result.onnx["path"] is None
-
-
-def test_missing_onnx_extra_runs_the_rest(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "sknet.onnx", None)  # import now fails
-    result = demo.run_regression(fast=True)
-    printed = capsys.readouterr().out
-    assert result.onnx == {} and result.metrics
-    assert 'pip install "sknet[onnx]"' in printed
-
-
-def _sknet(*args, timeout=120):
-    return subprocess.run(
-        [sys.executable, "-m", "sknet", *args],
+    run = subprocess.run(
+        [sys.executable, "-m", "sknet", "demo", "--out", str(out)],
         capture_output=True,
         text=True,
-        timeout=timeout,
-        cwd=Path(__file__).resolve().parents[1],  # this checkout's sknet
+        timeout=600,
+        cwd=ROOT,  # this checkout's sknet
     )
-
-
-def test_cli_help_lists_options():
-    run = _sknet("demo", "--help")
-    assert run.returncode == 0
-    for option in ("--regression", "--out", "--fast", "--n-jobs"):
-        assert option in run.stdout
-    assert _sknet().returncode == 2
-    assert _sknet("--help").returncode == 0
-
-
-def test_readme_command_finishes_within_a_minute(tmp_path):
-    """`python -m sknet demo`, as the README runs it (with the onnx extra)."""
-    start = time.perf_counter()
-    run = _sknet("demo", "--out", str(tmp_path))
-    elapsed = time.perf_counter() - start
     assert run.returncode == 0, run.stdout + run.stderr
-    assert elapsed < 60, run.stdout
-    assert "Grid search: 4 candidates x 3 folds" in run.stdout
-    assert "macro avg" in run.stdout
-    if onnxruntime is not None:
-        assert "check: OK" in run.stdout
-        assert (tmp_path / "digits_pipeline.onnx").exists()
+    return run.stdout, out
 
 
-def test_progress_lines_without_rich(monkeypatch, capsys):
-    callback = pytest.importorskip("sklearn.callback")
+@pytest.fixture(scope="module")
+def own_fit(readme_run):
+    """The candidate the demo printed as best, cross-validated and refitted here."""
+    printed, _ = readme_run
+    best = re.search(r"^best: (.*)$", printed, re.M).group(1)
+    params = {k: ast.literal_eval(v) for k, v in re.findall(r"(\w+)=(.*?)(?=, \w+=|$)", best)}
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=0
+    )
+    mlp = MLPClassifier(max_iter=60, early_stopping=True, n_iter_no_change=8, random_state=0)
+    model = Pipeline([("scale", StandardScaler()), ("mlp", mlp.set_params(**params))])
+    cv = cross_validate(model, X_train, y_train, cv=3, scoring=SCORES)
+    return model.fit(X_train, y_train), cv, X_test, y_test
 
-    def no_rich():
-        raise ImportError("ProgressBar requires rich.")
 
-    monkeypatch.setattr(callback, "ProgressBar", no_rich)
-    demo.run_regression(fast=True)
+def _table(printed):
+    """The rows of the printed cross-validation table: (rank, scores)."""
+    rows = re.findall(r"^\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+alpha=", printed, re.M)
+    return [(int(rank), [float(s) for s in scores]) for rank, *scores in rows]
+
+
+@pytest.mark.slow
+def test_cv_table_is_the_cross_validation_of_each_candidate(readme_run, own_fit):
+    printed, _ = readme_run
+    _, cv, _, _ = own_fit
+    table = _table(printed)
+    n_candidates = int(re.search(r"Grid search: (\d+) candidates x 3 folds", printed).group(1))
+    assert [rank for rank, _ in table] == list(range(1, n_candidates + 1))
+    f1 = [scores[2] for _, scores in table]
+    assert f1 == sorted(f1, reverse=True)  # ranked by f1_macro, the refit metric
+    expected = [cv[f"test_{name}"].mean() for name in SCORES]
+    np.testing.assert_allclose(table[0][1], expected, atol=5e-5)
+
+
+@pytest.mark.slow
+def test_held_out_report_is_the_refitted_best_pipeline(readme_run, own_fit):
+    printed, _ = readme_run
+    model, _, X_test, y_test = own_fit
+    y_pred = model.predict(X_test)
+    assert classification_report(y_test, y_pred, digits=4) in printed
+    summary = (
+        f"accuracy {accuracy_score(y_test, y_pred):.4f}"
+        f" | recall_macro {recall_score(y_test, y_pred, average='macro'):.4f}"
+        f" | f1_macro {f1_score(y_test, y_pred, average='macro'):.4f}"
+    )
+    assert f"\n  {summary}\n" in printed
+
+
+@pytest.mark.slow
+def test_onnx_file_is_the_model_and_the_check_passes(readme_run, own_fit):
+    onnxruntime = pytest.importorskip("onnxruntime")
+    printed, out = readme_run
+    model, _, X_test, _ = own_fit
+    session = onnxruntime.InferenceSession(
+        str(out / "digits_pipeline.onnx"), providers=["CPUExecutionProvider"]
+    )
+    feed = {session.get_inputs()[0].name: X_test.astype(np.float32)}
+    labels, probabilities = session.run(None, feed)
+    np.testing.assert_allclose(probabilities, model.predict_proba(X_test), atol=1e-4)
+    agree, compared = map(int, re.search(r"labels agree on (\d+)/(\d+)", printed).groups())
+    assert agree == compared == np.sum(labels == model.predict(X_test))
+    assert "check: OK, onnxruntime matches the pipeline" in printed
+
+
+@pytest.mark.slow
+def test_progress_is_shown_for_every_fit(readme_run):
+    printed, _ = readme_run
+    grid = re.search(r"Grid search: (\d+) candidates x (\d+) folds", printed)
+    candidates, folds = map(int, grid.groups())
+    if HAS_CALLBACKS:  # scikit-learn's ProgressBar (rich is a test dependency)
+        fits = re.findall(r"candidate-split-evaluation \| Pipeline - fit #", printed)
+        assert len(fits) == candidates * folds
+        assert "refit-with-best-params" in printed
+    else:  # GridSearchCV's verbose=1
+        assert f"Fitting {folds} folds for each of {candidates} candidates" in printed
+
+
+@pytest.mark.slow
+def test_a_disagreeing_onnxruntime_fails_the_check(monkeypatch, capsys):
+    from sknet.onnx import OnnxPredictor
+
+    real = OnnxPredictor.predict_proba
+    monkeypatch.setattr(OnnxPredictor, "predict_proba", lambda self, X: real(self, X) + 1e-3)
+    assert demo.main([]) == 1
+    assert "check: MISMATCH" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_with_neither_onnx_nor_rich_the_rest_runs(monkeypatch, capsys):
+    """A plain ``pip install sknet``: no onnx extra, no rich for the progress bars."""
+    monkeypatch.setitem(sys.modules, "sknet.onnx", None)  # importing it now fails
+    monkeypatch.setitem(sys.modules, "rich", None)
+    assert demo.main([]) == 0
     printed = capsys.readouterr().out
-    assert [f"fit  {i}/6 done" in printed for i in range(1, 7)] == [True] * 6
-    assert "refit of the best" in printed
+    assert "Fitting 3 folds for each of 4 candidates, totalling 12 fits" in printed
+    assert "macro avg" in printed and 'pip install "sknet[onnx]"' in printed
+    assert "check:" not in printed
+
+
+def test_command_line_help_and_dispatch(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["demo", "--help"])
+    assert exit_.value.code == 0 and "--out DIR" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["demo", "--regression"])  # an unknown option
+    assert exit_.value.code == 2
+    assert cli.main([]) == 2 and "usage: python -m sknet demo" in capsys.readouterr().err
+    assert cli.main(["--help"]) == 0 and "usage" in capsys.readouterr().out

@@ -1,13 +1,16 @@
 """LossCurveDisplay draws the curves it claims, from networks, pipelines and
 searches, and renders to PNG with the Agg backend."""
 
+import re
+
 import numpy as np
 import pytest
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from sklearn.datasets import load_digits, make_regression  # noqa: E402
+from sklearn.datasets import load_digits  # noqa: E402
+from sklearn.metrics import f1_score, make_scorer  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
@@ -31,6 +34,10 @@ def digits():
 def _fit_classifier(digits, **params):
     params = {"hidden_layer_sizes": (16,), "max_iter": 8, "random_state": 0} | params
     return MLPClassifier(**params).fit(*digits)
+
+
+def _f1_macro(estimator, X, y):
+    return f1_score(y, estimator.predict(X), average="macro")
 
 
 def _drawn(line):
@@ -68,13 +75,13 @@ def test_early_stopping_draws_validation_curves(digits, tmp_path):
         _drawn(display.lines_["validation score"])[1], clf.validation_scores_
     )
     assert display.lines_["validation score"].axes is display.score_ax_
-    assert "accuracy" in display.score_ax_.get_ylabel()
+    assert display.score_ax_.get_ylabel() == "validation score"
     np.testing.assert_allclose(
         _drawn(display.lines_["validation loss"])[1], clf.validation_loss_curve_
     )
     assert display.lines_["validation loss"].axes is display.ax_
     legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
-    assert legend[-1] == "validation accuracy"
+    assert legend[-1] == "validation score"
     _assert_png(display, tmp_path)
 
 
@@ -97,11 +104,25 @@ def test_pipeline_and_grid_search_are_unwrapped(digits, tmp_path):
     _assert_png(display, tmp_path)
 
 
-def test_regressor_names_its_default_score(tmp_path):
-    X, y = make_regression(n_samples=200, n_features=5, noise=1, random_state=0)
-    reg = MLPRegressor(max_iter=6, early_stopping=True, random_state=0)
-    display = LossCurveDisplay.from_estimator(reg.fit(X, y / 100))
-    assert display.score_ax_.get_ylabel() == "validation R²"
+@pytest.mark.parametrize(
+    ("Estimator", "scoring", "word"),
+    [
+        (MLPClassifier, None, "score"),  # the estimator's own score: accuracy
+        (MLPClassifier, "f1_macro", "f1_macro"),
+        (MLPClassifier, _f1_macro, "_f1_macro"),
+        (MLPClassifier, make_scorer(f1_score, average="macro"), "score"),  # a scorer has no name
+        (MLPRegressor, None, "score"),  # R²
+        (MLPRegressor, "neg_mean_absolute_error", "neg_mean_absolute_error"),
+    ],
+)
+def test_score_is_named_as_verbose_names_it(digits, capsys, Estimator, scoring, word):
+    """The plot's score label and the verbose lines use one word for one number."""
+    est = Estimator(hidden_layer_sizes=(8,), max_iter=3, early_stopping=True, verbose=1)
+    est.set_params(scoring=scoring).fit(*digits)
+    verbose_word = re.search(r"\| val (\S+) -?[\d.]+ \| lr", capsys.readouterr().out).group(1)
+    display = LossCurveDisplay.from_estimator(est)
+    assert verbose_word == word
+    assert display.score_ax_.get_ylabel() == f"validation {word}"
 
 
 def test_draws_on_given_axes_with_name(digits):
@@ -133,12 +154,6 @@ def test_scikit_learn_mlp_works_and_lbfgs_without_curve_is_refused(digits):
     lbfgs = SklearnMLP(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=5).fit(*digits)
     with pytest.raises(AttributeError, match="loss_curve_"):
         LossCurveDisplay.from_estimator(lbfgs)
-
-
-def test_custom_scoring_names_the_score_axis(digits):
-    clf = _fit_classifier(digits, early_stopping=True, scoring="f1_macro")
-    display = LossCurveDisplay.from_estimator(clf)
-    assert display.score_ax_.get_ylabel() == "validation f1_macro"
 
 
 def test_missing_matplotlib_names_the_extra(monkeypatch):

@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.metrics import f1_score, make_scorer
+from sklearn.metrics import f1_score, make_scorer, r2_score
 
 from sknet import MLPClassifier, MLPRegressor
 from sknet._estimators._progress import HAS_CALLBACKS
@@ -181,10 +181,21 @@ def test_without_early_stopping_validation_attributes_are_none(clf_data):
 
 def test_regressor_early_stopping_uses_r2_by_default(reg_data):
     X, y = reg_data
-    reg = MLPRegressor(
-        hidden_layer_sizes=(16,), early_stopping=True, max_iter=100, random_state=0
-    ).fit(X, y)
-    assert -1 < reg.best_validation_score_ <= 1
+    params = dict(
+        hidden_layer_sizes=(16,), early_stopping=True, learning_rate_init=0.05, random_state=0
+    )
+    reg = MLPRegressor(**params).fit(X, y)
+    assert np.argmax(reg.validation_scores_) + 1 < reg.n_iter_  # stopped after its best epoch
+    validation_rows = []
+
+    def r2_recording_rows(estimator, X_val, y_val):
+        validation_rows.append((X_val, y_val))
+        return r2_score(y_val, estimator.predict(X_val))
+
+    recorded = MLPRegressor(scoring=r2_recording_rows, **params).fit(X, y)
+    np.testing.assert_array_equal(reg.validation_scores_, recorded.validation_scores_)
+    X_val, y_val = validation_rows[0]
+    assert r2_score(y_val, reg.predict(X_val)) == pytest.approx(reg.best_validation_score_)
 
 
 def test_partial_fit_refuses_early_stopping(clf_data):
@@ -266,15 +277,24 @@ class TestCallbacks:
         clf = MLPClassifier((8,), max_iter=50).set_callbacks(StopAfterTwo()).fit(X, y)
         assert clf.n_iter_ == 2
 
-    def test_progress_bar_inside_grid_search(self, clf_data):
+    def test_progress_bar_inside_grid_search(self, clf_data, capsys):
         from sklearn.callback import ProgressBar
         from sklearn.model_selection import GridSearchCV
 
         X, y = clf_data
-        search = GridSearchCV(MLPClassifier((4,), max_iter=3), {"alpha": [1e-4, 1e-2]}, cv=2)
-        search.set_callbacks(ProgressBar())
+        grid = {"alpha": [1e-4, 1e-2]}
+        plain = GridSearchCV(MLPClassifier((4,), max_iter=3, random_state=0), grid, cv=2)
+        search = clone(plain).set_callbacks(ProgressBar())
         search.fit(X, y)
-        assert hasattr(search, "best_estimator_")
+        drawn = capsys.readouterr().out
+        assert drawn.count("candidate-split-evaluation | MLPClassifier - fit #") == 4
+        assert "refit-with-best-params | MLPClassifier" in drawn
+        plain.fit(X, y)  # the bar changes nothing that is fitted
+        for key in ("mean_test_score", "split0_test_score", "split1_test_score"):
+            np.testing.assert_array_equal(search.cv_results_[key], plain.cv_results_[key])
+        np.testing.assert_array_equal(
+            search.best_estimator_.coefs_[0], plain.best_estimator_.coefs_[0]
+        )
 
     def test_grid_search_propagates_callbacks_to_every_epoch(self, clf_data):
         from sklearn.model_selection import GridSearchCV
