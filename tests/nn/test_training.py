@@ -6,7 +6,7 @@ from scipy.stats import norm
 from sklearn.linear_model import QuantileRegressor
 
 from sknet.nn import MLP, losses
-from sknet.nn.optimizers import SGD, Adam
+from sknet.nn.optimizers import SGD, Adam, AdamW, clip_grad_norm
 from sknet.nn.schedules import Adaptive, Constant, Cosine
 from sknet.nn.training import (
     Data,
@@ -248,3 +248,35 @@ def test_lbfgs_refuses_dropout():
     theta = net.init(np.random.RandomState(0))
     with pytest.raises(ValueError, match="L-BFGS needs a deterministic objective"):
         fit_lbfgs(net, theta, data, 0.0, 10, 100, 1e-4)
+
+
+@pytest.mark.parametrize("max_norm", [None, 1.0])
+def test_gradient_clipping_keeps_sgd_from_diverging_on_outlying_rows(max_norm):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 5))
+    Y = X @ rng.normal(size=(5, 1)) + 0.1 * rng.normal(size=(200, 1))
+    X[:3] *= 300  # three rows whose gradients explode
+    net = MLP((5, 16, 1), "relu", "squared_error")
+    theta, opt = net.init(np.random.RandomState(0)), clip_grad_norm(SGD(), max_norm)
+    state = State(lr=0.01, optimizer=opt.init(theta))
+    settings = Settings(batch_size=20, max_epochs=30, lr0=0.01, tol=0.0, n_iter_no_change=99)
+    args = (net, theta, Data(X, Y), settings, opt, Constant(), state, np.random.RandomState(0))
+    if max_norm is None:
+        with pytest.raises(DivergenceError):
+            fit_minibatch(*args)
+    else:
+        fit_minibatch(*args)
+        assert state.loss_curve[-1] < 0.05 * state.loss_curve[0]
+
+
+def test_adamw_trains_with_smaller_weights_than_adam():
+    data, net = _data(), _net()
+    norms = {}
+    for name, opt in [("adam", Adam()), ("adamw", AdamW(0.01, net.n_weights, lr_init=0.01))]:
+        theta = net.init(np.random.RandomState(0))
+        state = State(lr=0.01, optimizer=opt.init(theta))
+        settings = Settings(batch_size=16, max_epochs=40, lr0=0.01, tol=0.0, n_iter_no_change=99)
+        fit_minibatch(net, theta, data, settings, opt, Constant(), state, np.random.RandomState(0))
+        assert state.loss_curve[-1] < 0.3 * state.loss_curve[0]
+        norms[name] = np.linalg.norm(theta[: net.n_weights])
+    assert norms["adamw"] < 0.9 * norms["adam"]
