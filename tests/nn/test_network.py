@@ -253,7 +253,7 @@ def test_dropout_masks_are_reproducible_and_inverted(make_rng, dtype):
         assert M.dtype == dtype
         np.testing.assert_array_equal(M, same)
         assert not np.array_equal(M, different)
-        np.testing.assert_allclose(np.unique(M), [0.0, 1 / (1 - rate)], rtol=1e-6)
+        np.testing.assert_allclose(np.unique(M), [0.0, 1 / (1 - rate)], rtol=1e-4)
         assert (M == 0).mean() == pytest.approx(rate, abs=0.01)
         assert M.mean() == pytest.approx(1.0, abs=0.02)  # inverted: expectation kept
     assert not np.array_equal(first.draw(100)[1], masks[1])  # fresh masks every batch
