@@ -116,14 +116,7 @@ def huber(delta=1.0):
     """
     if not delta > 0:
         raise ValueError(f"The Huber loss needs delta > 0; got {delta!r}.")
-    delta = float(delta)
-    return Loss(
-        "huber",
-        "identity",
-        partial(_huber, delta=delta),
-        gradient=partial(_huber_gradient, delta=delta),
-        params={"delta": delta},
-    )
+    return _robust("huber", _huber, _huber_gradient, delta=float(delta))
 
 
 def quantile(quantile=0.5):
@@ -138,13 +131,17 @@ def quantile(quantile=0.5):
     """
     if not 0 < quantile < 1:
         raise ValueError(f"The quantile loss needs 0 < quantile < 1; got {quantile!r}.")
-    quantile = float(quantile)
+    return _robust("quantile", _pinball, _pinball_gradient, quantile=float(quantile))
+
+
+def _robust(name, per_sample, gradient, **params):
+    """A robust regression loss (identity output) with its parameters bound."""
     return Loss(
-        "quantile",
+        name,
         "identity",
-        partial(_pinball, quantile=quantile),
-        gradient=partial(_pinball_gradient, quantile=quantile),
-        params={"quantile": quantile},
+        partial(per_sample, **params),
+        gradient=partial(gradient, **params),
+        params=params,
     )
 
 
