@@ -85,3 +85,11 @@ def test_gpu_check_says_so_when_cuda_is_absent(tmp_path):
     text = out.read_text()
     assert "CUDAExecutionProvider is not offered here" in text
     assert "CPUExecutionProvider" in text and "rows/s" not in text
+
+
+def test_dropout_script_prints_its_ratios(capsys):
+    from benchmarks import dropout
+
+    rows = dropout.main(["--rows", "400", "--repeats", "1", "--dtype", "float32"])
+    assert [row[1] for row in rows] == ["no dropout", "RandomState", "Generator"]
+    assert "x no dropout" in capsys.readouterr().out

@@ -3,9 +3,10 @@
 Every forward function works in place: it overwrites the pre-activation ``Z``
 with the activation ``A = f(Z)`` and returns it, so a layer needs one buffer.
 Every derivative multiplies the incoming gradient ``dA`` in place by
-``f'(Z)``, written from the output ``A`` wherever the math allows. The one
-activation whose derivative cannot be recovered from ``A`` (gelu) declares
-``needs_input=True`` and the network keeps a copy of ``Z`` for it.
+``f'(Z)``, written from the output ``A`` wherever the math allows. The
+activations whose derivative cannot be recovered from ``A`` (gelu, silu, mish:
+not monotonic, so ``A`` does not determine ``Z``) declare ``needs_input=True``
+and the network keeps a copy of ``Z`` for the layers that use them.
 """
 
 from collections.abc import Callable
@@ -139,6 +140,44 @@ def _gelu_derivative(Z, A, dA):
     return dA
 
 
+def _silu(Z):
+    # z * sigmoid(z); expit saturates to 0 or 1 without overflow.
+    Z *= expit(Z)
+    return Z
+
+
+def _silu_derivative(Z, A, dA):
+    # f'(z) = s + z * s * (1 - s) = s + A * (1 - s), with s = sigmoid(z).
+    s = expit(Z)
+    grad = 1 - s
+    grad *= A
+    grad += s
+    dA *= grad
+    return dA
+
+
+def _tanh_softplus(Z):
+    return np.tanh(np.logaddexp(0, Z))
+
+
+def _mish(Z):
+    # z * tanh(softplus(z)); logaddexp and tanh never overflow.
+    Z *= _tanh_softplus(Z)
+    return Z
+
+
+def _mish_derivative(Z, A, dA):
+    # f'(z) = t + z * (1 - t^2) * sigmoid(z), with t = tanh(softplus(z)).
+    t = _tanh_softplus(Z)
+    grad = t * t
+    np.subtract(1, grad, out=grad)
+    grad *= Z
+    grad *= expit(Z)
+    grad += t
+    dA *= grad
+    return dA
+
+
 ACTIVATIONS = {
     a.name: a
     for a in (
@@ -150,6 +189,8 @@ ACTIVATIONS = {
         Activation("elu", _elu, _elu_derivative),
         Activation("gelu", _gelu, _gelu_derivative, needs_input=True),
         Activation("softplus", _softplus, _softplus_derivative),
+        Activation("silu", _silu, _silu_derivative, needs_input=True),
+        Activation("mish", _mish, _mish_derivative, needs_input=True),
     )
 }
 """Hidden activations by name."""

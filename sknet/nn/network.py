@@ -13,8 +13,9 @@ training run, a copy of the weights being scored, and prediction.
 import numpy as np
 import scipy.sparse as sp
 
-from . import activations
-from .losses import LOSSES, loss_and_delta, mean_loss
+from . import activations, losses
+from .dropout import Masks, check_rates
+from .losses import loss_and_delta, mean_loss
 
 
 class MLP:
@@ -24,18 +25,44 @@ class MLP:
     ----------
     sizes : sequence of int
         Units per layer, input and output included: ``(n_in, *hidden, n_out)``.
-    activation : str
-        Name of the hidden activation (see ``activations.ACTIVATIONS``).
-    loss : str
-        Name of the loss (see ``losses.LOSSES``); it fixes the output activation.
+    activation : str or sequence of str
+        Name of the hidden activation (see ``activations.ACTIVATIONS``), or
+        one name per hidden layer.
+    loss : str or losses.Loss
+        Name of the loss (see ``losses.LOSSES``), or a loss with parameters
+        from ``losses.get(name, **params)``; it fixes the output activation.
     dtype : numpy dtype
         Compute precision of parameters and buffers.
+    dropout : float or sequence of float, default=0.0
+        Probability of dropping a hidden unit during training, for every
+        hidden layer or one per hidden layer. Masks are drawn in
+        ``loss_grad`` from the ``rng`` given to :meth:`workspace`;
+        prediction never drops units.
+
+    Attributes
+    ----------
+    activations : tuple of activations.Activation
+        The activation of each hidden layer.
+    activation : activations.Activation or None
+        The activation every hidden layer shares; None when they differ.
+    dropout : tuple of float
+        The dropout rate of each hidden layer (0.0 where off).
+
+    Examples
+    --------
+    >>> net = MLP((4, 8, 8, 1), ("tanh", "relu"), "huber", dropout=(0.2, 0.0))
+    >>> [a.name for a in net.activations], net.activation, net.dropout
+    (['tanh', 'relu'], None, (0.2, 0.0))
     """
 
-    def __init__(self, sizes, activation, loss, dtype=np.float64):
+    def __init__(self, sizes, activation, loss, dtype=np.float64, dropout=0.0):
         self.sizes = tuple(int(s) for s in sizes)
-        self.activation = activations.get(activation)
-        self.loss = LOSSES[loss]
+        n_hidden = len(self.sizes) - 2
+        names = _per_hidden_layer("activation", activation, n_hidden)
+        self.activations = tuple(activations.get(name) for name in names)
+        self.activation = _shared(activation, self.activations)
+        self.dropout = check_rates(_per_hidden_layer("dropout", dropout, n_hidden))
+        self.loss = loss if isinstance(loss, losses.Loss) else losses.get(loss)
         self.dtype = np.dtype(dtype)
         shapes = list(zip(self.sizes[:-1], self.sizes[1:]))
         self.n_weights = sum(i * o for i, o in shapes)
@@ -74,64 +101,84 @@ class MLP:
         Draws, layer by layer, the weights then the biases from
         ``U(-r, r)`` with ``r = sqrt(factor / (n_in + n_out))``: the order and
         bounds scikit-learn's MLP uses, so the same seed starts from the same
-        point. ``factor`` is 2 for logistic hidden units, 6 otherwise.
+        point. ``factor`` is 2 for logistic hidden units, 6 otherwise; give a
+        sequence for one factor per weight layer.
         """
         theta = np.empty(self.n_params, dtype=self.dtype)
         Ws, bs = self.unpack(theta)
-        for W, b in zip(Ws, bs):
+        factors = np.broadcast_to(np.asarray(factor, dtype=float), (self.n_layers,))
+        for W, b, factor in zip(Ws, bs, factors.tolist()):
             bound = np.sqrt(factor / (W.shape[0] + W.shape[1]))
             W[...] = rng.uniform(-bound, bound, W.shape)
             b[...] = rng.uniform(-bound, bound, b.shape)
         return theta
 
-    def workspace(self, batch_size):
-        """Buffers for batches of up to ``batch_size`` rows (see Workspace)."""
-        return Workspace(self, batch_size)
+    def workspace(self, batch_size, rng=None, masks=None):
+        """Buffers for batches of up to ``batch_size`` rows (see Workspace).
 
-    def forward(self, Ws, bs, X, ws):
-        """Output pre-activations (logits) of the rows of ``X``, in ``ws``."""
+        A network with dropout needs ``rng`` (a NumPy ``Generator`` or
+        ``RandomState``) to draw fresh masks for every batch, or ``masks``
+        to use the same ones every time (for gradient checks).
+        """
+        return Workspace(self, batch_size, rng=rng, masks=masks)
+
+    def forward(self, Ws, bs, X, ws, masks=None):
+        """Output pre-activations (logits) of the rows of ``X``, in ``ws``.
+
+        ``masks`` (from ``ws.dropout.draw``) multiply the hidden activations:
+        dropout in training; prediction passes none.
+        """
         A, m = X, X.shape[0]
         last = self.n_layers - 1
         for i, (W, b) in enumerate(zip(Ws, bs)):
             Z = _matmul(A, W, ws.A[i][:m])
             Z += b
             if i < last:
-                if self.activation.needs_input:
+                if ws.Z[i] is not None:
                     np.copyto(ws.Z[i][:m], Z)
-                A = self.activation.forward(Z)
+                A = self.activations[i].forward(Z)
+                if masks is not None and masks[i] is not None:
+                    A = np.multiply(A, masks[i], out=ws.dropped[i][:m])
         return Z
 
-    def backward(self, Ws, X, delta, ws):
+    def backward(self, Ws, X, delta, ws, masks=None):
         """Gradients of ``sum(delta * Z_out)`` into ``ws.grad``.
 
         ``delta`` is the output delta; the hidden deltas overwrite ``ws.dA``.
-        Bias gradients are column sums, taken as ``ones @ delta`` (a BLAS
-        matrix-vector product, about 3x faster than ``delta.sum(axis=0)``).
+        ``masks`` are those the forward pass used. Bias gradients are column
+        sums, taken as ``ones @ delta`` (a BLAS matrix-vector product, about
+        3x faster than ``delta.sum(axis=0)``).
         """
         gWs, gbs = ws.views(ws.grad)
         m = X.shape[0]
         ones = ws.ones[:m]
         for i in range(self.n_layers - 1, -1, -1):
             A_prev = X if i == 0 else ws.A[i - 1][:m]
-            _matmul(A_prev.T, delta, gWs[i])
+            mask = None if i == 0 or masks is None else masks[i - 1]
+            A_in = A_prev if mask is None else ws.dropped[i - 1][:m]
+            _matmul(A_in.T, delta, gWs[i])
             np.matmul(ones, delta, out=gbs[i])
             if i > 0:
                 dA = np.matmul(delta, Ws[i].T, out=ws.dA[i - 1][:m])
-                Z = ws.Z[i - 1][:m] if self.activation.needs_input else None
-                delta = self.activation.derivative(Z, A_prev, dA)
+                if mask is not None:
+                    dA *= mask
+                Z = None if ws.Z[i - 1] is None else ws.Z[i - 1][:m]
+                delta = self.activations[i - 1].derivative(Z, A_prev, dA)
 
     def loss_grad(self, theta, X, Y, sample_weight, alpha, ws):
         """Regularized mean loss of a batch; its gradient goes to ``ws.grad``.
 
         The objective is ``sum_i w_i * l_i / sum_i w_i + alpha / 2 * |W|^2 /
-        sum_i w_i`` (all ``w_i = 1`` without weights), scikit-learn's.
+        sum_i w_i`` (all ``w_i = 1`` without weights), scikit-learn's. With
+        dropout, fresh masks are drawn for this batch (see ``workspace``).
         """
         Ws, bs = ws.views(theta)
-        Z = self.forward(Ws, bs, X, ws)
+        masks = None if ws.dropout is None else ws.dropout.draw(X.shape[0])
+        Z = self.forward(Ws, bs, X, ws, masks)
         value = loss_and_delta(self.loss, Z, Y, sample_weight)
         total = X.shape[0] if sample_weight is None else float(sample_weight.sum())
         Z *= 1.0 / total  # every gradient is linear in the output delta
-        self.backward(Ws, X, Z, ws)
+        self.backward(Ws, X, Z, ws, masks)
         if alpha:
             np.multiply(theta[: self.n_weights], alpha / total, out=ws.scratch)
             ws.grad[: self.n_weights] += ws.scratch
@@ -167,16 +214,22 @@ class Workspace:
     """Preallocated buffers reused by every batch of a training run.
 
     ``A[i]`` holds layer i's pre-activation, then (in place) its activation;
-    ``Z[i]`` a copy of the pre-activation for activations that need it;
-    ``dA[i]`` the hidden deltas; ``grad`` the flat gradient; ``scratch`` room
-    for the L2 term; ``ones`` a vector of ones for the bias gradients.
+    ``Z[i]`` a copy of hidden layer i's pre-activation when training and its
+    activation needs it (None otherwise); ``dA[i]`` the hidden deltas;
+    ``grad`` the flat gradient; ``scratch`` room for the L2 term; ``ones`` a
+    vector of ones for the bias gradients. With dropout, ``dropout`` holds
+    the masks (``dropout.Masks``; None without dropout) and ``dropped[i]``
+    hidden layer i's activation times its mask, the input of the next layer.
     """
 
-    def __init__(self, net, batch_size, training=True):
+    def __init__(self, net, batch_size, training=True, rng=None, masks=None):
         dtype, rows, hidden = net.dtype, batch_size, net.sizes[1:-1]
         self.A = [np.empty((rows, n), dtype) for n in net.sizes[1:]]
-        keep_z = net.activation.needs_input
-        self.Z = [np.empty((rows, n), dtype) for n in hidden] if keep_z else []
+        self.Z = [
+            np.empty((rows, n), dtype) if training and act.needs_input else None
+            for act, n in zip(net.activations, hidden)
+        ]
+        self.dropout = None
         if not training:
             return
         self.dA = [np.empty((rows, n), dtype) for n in hidden]
@@ -185,6 +238,10 @@ class Workspace:
         self.ones = np.ones(rows, dtype)
         self._net = net
         self._views = {}
+        if masks is not None or any(net.dropout):
+            shapes = [(rows, n) for n in hidden]
+            self.dropout = Masks(net.dropout, shapes, dtype, rng, masks)
+            self.dropped = [M if M is None else np.empty_like(M) for M in self.dropout.buffers]
 
     def views(self, flat):
         """``net.unpack(flat)``, remembered for the flat vectors it has seen.
@@ -198,6 +255,27 @@ class Workspace:
                 self._views.clear()
             self._views[key] = (flat, self._net.unpack(flat))
         return self._views[key][1]
+
+
+def _per_hidden_layer(name, value, n_hidden):
+    """``value`` repeated for every hidden layer, or the sequence checked."""
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        values = (value,) * n_hidden
+    else:
+        values = tuple(value)
+        if len(values) != n_hidden:
+            raise ValueError(
+                f"{name} has {len(values)} entries but the network has {n_hidden} hidden "
+                f"layers: give one {name} for all of them or one per hidden layer."
+            )
+    return values
+
+
+def _shared(activation, per_layer):
+    """The activation all hidden layers share, or None when they differ."""
+    if isinstance(activation, str):
+        return activations.get(activation)
+    return per_layer[0] if per_layer and len(set(per_layer)) == 1 else None
 
 
 def _matmul(A, B, out):

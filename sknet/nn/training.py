@@ -128,7 +128,7 @@ def fit_minibatch(
     ``"max_epochs"`` or ``"callback"``.
     """
     hooks = hooks or NoHooks()
-    ws = net.workspace(min(settings.batch_size, data.n))
+    ws = net.workspace(min(settings.batch_size, data.n), rng=rng)  # rng draws dropout masks
     for _ in range(settings.max_epochs):
         hooks.epoch_begin(state.epochs)
         started = time.perf_counter()
@@ -197,6 +197,11 @@ def fit_lbfgs(net, theta, data, alpha, max_iter, max_fun, tol, record=None):
     ``theta`` is updated in place; returns SciPy's ``OptimizeResult``.
     ``record(loss)`` is called once per iteration with the objective.
     """
+    if any(net.dropout):
+        raise ValueError(
+            "L-BFGS needs a deterministic objective and dropout makes it random: "
+            "train with dropout by minibatches (fit_minibatch) or set dropout to 0."
+        )
     ws = net.workspace(data.n)
 
     def objective(x):

@@ -15,6 +15,8 @@ REFERENCE = {
     "elu": lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
     "gelu": lambda z: 0.5 * z * (1 + np.vectorize(__import__("math").erf)(z / np.sqrt(2))),
     "softplus": lambda z: np.log1p(np.exp(z)),
+    "silu": lambda z: z / (1 + np.exp(-z)),
+    "mish": lambda z: z * np.tanh(np.log1p(np.exp(z))),
 }
 
 
@@ -62,6 +64,35 @@ def test_no_overflow_on_extreme_inputs(name, dtype):
     assert np.isfinite(dA).all()
     if name not in ("identity", "relu", "leaky_relu", "elu", "gelu", "softplus"):
         assert np.isfinite(A).all()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_float32_derivative_agrees_with_float64(name):
+    act = ACTIVATIONS[name]
+    Z = np.linspace(-7, 7, 29).reshape(1, -1) + 0.01  # off the kinks at 0
+    grads = []
+    for dtype in (np.float32, np.float64):
+        Zd = Z.astype(dtype)
+        A = _apply(act, Zd)
+        dA = np.ones_like(Zd)
+        act.derivative(Zd.copy() if act.needs_input else None, A, dA)
+        assert A.dtype == dA.dtype == dtype
+        grads.append(dA)
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["silu", "mish", "gelu", "softplus"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_smooth_relus_saturate_exactly_at_extremes(name, dtype):
+    # For |z| large these behave like relu: f(z) = max(z, 0), f'(z) = 1[z > 0].
+    act = ACTIVATIONS[name]
+    Z = np.array([[-1e4, -200.0, 200.0, 1e4]], dtype=dtype)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        A = _apply(act, Z)
+        dA = np.ones_like(A)
+        act.derivative(Z.copy(), A, dA)
+    np.testing.assert_allclose(A, np.maximum(Z, 0), atol=1e-30)
+    np.testing.assert_allclose(dA, (Z > 0).astype(dtype), atol=1e-30)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -1,9 +1,13 @@
+import functools
+
 import numpy as np
 import pytest
+from scipy.stats import norm
+from sklearn.linear_model import QuantileRegressor
 
-from sknet.nn import MLP
-from sknet.nn.optimizers import SGD, Adam
-from sknet.nn.schedules import Adaptive, Constant
+from sknet.nn import MLP, losses
+from sknet.nn.optimizers import SGD, Adam, AdamW, clip_grad_norm
+from sknet.nn.schedules import Adaptive, Constant, Cosine
 from sknet.nn.training import (
     Data,
     DivergenceError,
@@ -160,3 +164,119 @@ def test_lbfgs_fits_a_linear_model_exactly():
     np.testing.assert_allclose(Ws[0].ravel(), [1.0, -2.0, 0.5], atol=1e-5)
     assert bs[0][0] == pytest.approx(0.25, abs=1e-5)
     assert result.success and len(curve) == result.nit
+
+
+def _heteroscedastic(n, seed):
+    """y = 2x + (0.5 + x) * N(0, 1): the q-quantile is 2x + (0.5 + x) * z_q, linear in x."""
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(0, 1, size=(n, 1))
+    return X, 2 * X + (0.5 + X) * rng.normal(size=(n, 1))
+
+
+@pytest.mark.parametrize("q", [0.1, 0.5, 0.9])
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_quantile_loss_recovers_known_quantiles(q, solver):
+    X, Y = _heteroscedastic(4000, seed=0)
+    net = MLP((1, 1), "identity", losses.quantile(q))
+    theta = net.init(np.random.RandomState(0))
+    if solver == "lbfgs":
+        fit_lbfgs(net, theta, Data(X, Y), 0.0, 500, 15000, 1e-8)
+    else:
+        opt = Adam()
+        state = State(lr=0.05, optimizer=opt.init(theta))
+        settings = Settings(batch_size=100, max_epochs=30, lr0=0.05, tol=0.0, n_iter_no_change=99)
+        rng = np.random.RandomState(0)
+        fit_minibatch(net, theta, Data(X, Y), settings, opt, Cosine(30), state, rng)
+    X_new, Y_new = _heteroscedastic(20000, seed=1)
+    Ws, bs = net.unpack(theta)
+    assert (Y_new <= net.predict(Ws, bs, X_new)).mean() == pytest.approx(q, abs=0.02)
+    # Close to the population line, and to the sample's exact minimiser (a linear program).
+    z = norm.ppf(q)
+    np.testing.assert_allclose([Ws[0][0, 0], bs[0][0]], [2 + z, 0.5 * z], atol=0.2)
+    np.testing.assert_allclose([Ws[0][0, 0], bs[0][0]], _exact_quantile_line(q), atol=0.03)
+
+
+@functools.cache
+def _exact_quantile_line(q):
+    X, Y = _heteroscedastic(4000, seed=0)
+    exact = QuantileRegressor(quantile=q, alpha=0.0, solver="highs").fit(X, Y.ravel())
+    return exact.coef_[0], exact.intercept_
+
+
+def test_huber_loss_resists_outliers_that_pull_squared_error():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 1))
+    Y = 3 * X + 0.1 * rng.normal(size=(400, 1))
+    Y[:40] += 50.0  # 10% gross outliers
+    slopes = {}
+    for loss in ("squared_error", losses.huber(delta=1.0)):
+        net = MLP((1, 1), "identity", loss)
+        theta = net.init(np.random.RandomState(0))
+        fit_lbfgs(net, theta, Data(X, Y), 0.0, 500, 15000, 1e-10)
+        slopes[net.loss.name] = net.unpack(theta)[0][0][0, 0]
+    assert slopes["huber"] == pytest.approx(3.0, abs=0.1)
+    assert abs(slopes["squared_error"] - 3.0) > 0.3
+
+
+def _dropout_fit(seed, epochs=20):
+    data = _data()
+    net = MLP((5, 16, 16, 2), "relu", "squared_error", dropout=(0.2, 0.5))
+    theta, opt = net.init(np.random.RandomState(0)), Adam()
+    state = State(lr=0.01, optimizer=opt.init(theta))
+    settings = Settings(batch_size=16, max_epochs=epochs, lr0=0.01, tol=0.0, n_iter_no_change=99)
+    rng = np.random.RandomState(seed)
+    fit_minibatch(net, theta, data, settings, opt, Constant(), state, rng)
+    return net, theta, state
+
+
+def test_dropout_training_is_reproducible_from_the_rng_and_learns():
+    net, theta, state = _dropout_fit(seed=0)
+    _, same, _ = _dropout_fit(seed=0)
+    _, other, _ = _dropout_fit(seed=1)
+    np.testing.assert_array_equal(theta, same)
+    assert not np.allclose(theta, other)
+    assert state.loss_curve[-1] < 0.5 * state.loss_curve[0]
+    # Without dropout the fitted network's training loss is below the dropped one.
+    data = _data()
+    Ws, bs = net.unpack(theta)
+    assert net.mean_loss(Ws, bs, data.X, data.Y) < state.loss_curve[-1]
+
+
+def test_lbfgs_refuses_dropout():
+    data = _data()
+    net = MLP((5, 8, 2), "tanh", "squared_error", dropout=0.3)
+    theta = net.init(np.random.RandomState(0))
+    with pytest.raises(ValueError, match="L-BFGS needs a deterministic objective"):
+        fit_lbfgs(net, theta, data, 0.0, 10, 100, 1e-4)
+
+
+@pytest.mark.parametrize("max_norm", [None, 1.0])
+def test_gradient_clipping_keeps_sgd_from_diverging_on_outlying_rows(max_norm):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 5))
+    Y = X @ rng.normal(size=(5, 1)) + 0.1 * rng.normal(size=(200, 1))
+    X[:3] *= 300  # three rows whose gradients explode
+    net = MLP((5, 16, 1), "relu", "squared_error")
+    theta, opt = net.init(np.random.RandomState(0)), clip_grad_norm(SGD(), max_norm)
+    state = State(lr=0.01, optimizer=opt.init(theta))
+    settings = Settings(batch_size=20, max_epochs=30, lr0=0.01, tol=0.0, n_iter_no_change=99)
+    args = (net, theta, Data(X, Y), settings, opt, Constant(), state, np.random.RandomState(0))
+    if max_norm is None:
+        with pytest.raises(DivergenceError):
+            fit_minibatch(*args)
+    else:
+        fit_minibatch(*args)
+        assert state.loss_curve[-1] < 0.05 * state.loss_curve[0]
+
+
+def test_adamw_trains_with_smaller_weights_than_adam():
+    data, net = _data(), _net()
+    norms = {}
+    for name, opt in [("adam", Adam()), ("adamw", AdamW(0.01, net.n_weights, lr_init=0.01))]:
+        theta = net.init(np.random.RandomState(0))
+        state = State(lr=0.01, optimizer=opt.init(theta))
+        settings = Settings(batch_size=16, max_epochs=40, lr0=0.01, tol=0.0, n_iter_no_change=99)
+        fit_minibatch(net, theta, data, settings, opt, Constant(), state, np.random.RandomState(0))
+        assert state.loss_curve[-1] < 0.3 * state.loss_curve[0]
+        norms[name] = np.linalg.norm(theta[: net.n_weights])
+    assert norms["adamw"] < 0.9 * norms["adam"]
