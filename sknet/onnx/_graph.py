@@ -130,6 +130,16 @@ def _gelu(writer, Z):
     return writer.node("Mul", [Z, cdf])
 
 
+def _silu(writer, Z):
+    """silu(z) = z * sigmoid(z)."""
+    return writer.node("Mul", [Z, writer.node("Sigmoid", [Z])])
+
+
+def _mish(writer, Z):
+    """mish(z) = z * tanh(softplus(z)), with the softplus that never overflows."""
+    return writer.node("Mul", [Z, writer.node("Tanh", [_softplus(writer, Z)])])
+
+
 # Hidden and output activations by the names sknet uses for them.
 ACTIVATIONS = {
     "identity": _identity,
@@ -140,6 +150,8 @@ ACTIVATIONS = {
     "elu": _elu,
     "gelu": _gelu,
     "softplus": _softplus,
+    "silu": _silu,
+    "mish": _mish,
     "softmax": _operator("Softmax", axis=1),
     "exp": _operator("Exp"),
 }
