@@ -148,7 +148,7 @@ default="integrated_gradients"
     pre, estimator = split_model(model)
     net = read_network(estimator)
     X_net = _network_input(pre, estimator, X, net.dtype)
-    chain = affine_map(pre, X_net.shape[1]) if pre is not None and space == "input" else None
+    chain = affine_map(pre, pre.n_features_in_) if pre is not None and space == "input" else None
     if chain is None:
         X_in = X_net
     else:
@@ -178,12 +178,12 @@ def split_model(model):
     if isinstance(model, Pipeline):
         pre = model[:-1] if len(model.steps) > 1 else None
         model = model.steps[-1][1]
-    if not all(hasattr(model, a) for a in ("activation", "out_activation_")):
+    if not hasattr(model, "activation"):
         raise ValueError(
             "attributions needs an MLPClassifier or MLPRegressor, or a Pipeline "
             f"ending in one; got {type(model).__name__}."
         )
-    check_is_fitted(model)
+    check_is_fitted(model, ["coefs_", "out_activation_"])
     return pre, model
 
 
@@ -224,7 +224,7 @@ def _baselines(baseline, X, X_in, X_net, pre, estimator, chain):
             B_in = zero[None, :]
     elif isinstance(baseline, str):  # "mean"
         B_in = X_in.mean(axis=0, keepdims=True)
-    elif chain is None:
+    elif chain is None and pre is not None:  # the preprocessing takes it like X
         if getattr(baseline, "ndim", np.ndim(baseline)) == 1:
             baseline = np.reshape(baseline, (1, -1))
         B_in = _network_input(pre, estimator, baseline, dtype)

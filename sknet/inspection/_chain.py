@@ -152,11 +152,14 @@ def _centered(center, scale, n):
 
 
 def _standard_scaler(step):
-    return _centered(step.mean_, step.scale_, step.n_features_in_)
+    mean, scale = step.mean_ if step.with_mean else None, step.scale_ if step.with_std else None
+    return _centered(mean, scale, step.n_features_in_)
 
 
 def _robust_scaler(step):
-    return _centered(step.center_, step.scale_, step.n_features_in_)
+    center = step.center_ if step.with_centering else None
+    scale = step.scale_ if step.with_scaling else None
+    return _centered(center, scale, step.n_features_in_)
 
 
 def _max_abs_scaler(step):

@@ -75,13 +75,17 @@ def outputs(model, X, logit=False):
 
 
 def numeric_gradient(f, X, h=1e-6):
-    """Central differences of ``f`` (rows -> (rows, k)) at each row: (n, d, k)."""
+    """Central differences of ``f`` (rows -> (rows, k)) at each row: (n, d, k).
+
+    ``h`` is one step for every feature, or one per feature.
+    """
     n, d = X.shape
-    steps = np.eye(d)[:, None, :] * h  # (d, 1, d)
+    h = np.broadcast_to(np.asarray(h, dtype=float), (d,))
+    steps = (np.eye(d) * h)[:, None, :]  # (d, 1, d): feature j moved by h[j]
     points = np.concatenate([(X + steps).reshape(-1, d), (X - steps).reshape(-1, d)])
-    values = f(points)
+    values = np.asarray(f(points))
     up, down = values[: n * d].reshape(d, n, -1), values[n * d :].reshape(d, n, -1)
-    return np.transpose((up - down) / (2 * h), (1, 0, 2))
+    return np.transpose((up - down) / (2 * h[:, None, None]), (1, 0, 2))
 
 
 def explained_columns(model, task, target):
