@@ -100,12 +100,14 @@ def test_standard_scaler_baseline_is_the_training_mean():
     np.testing.assert_allclose(default, explicit, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("baseline", ["mean", "per-row"])
 @pytest.mark.parametrize("method", METHODS)
-def test_chunks_and_step_chunks_change_nothing(method, monkeypatch):
+def test_chunks_and_step_chunks_change_nothing(method, baseline, monkeypatch):
     model = network("multilabel", "gelu", hidden=(7,))
-    whole = attributions(model, X, method=method, baseline="mean", n_steps=9)
+    kwargs = dict(method=method, n_steps=9, baseline=X[::-1] if baseline == "per-row" else "mean")
+    whole = attributions(model, X, **kwargs)
     monkeypatch.setattr(_attributions, "_MAX_ELEMENTS", 100)  # 3 rows, or 3 steps, a pass
-    chunked = attributions(model, X, method=method, baseline="mean", n_steps=9)
+    chunked = attributions(model, X, **kwargs)
     np.testing.assert_allclose(chunked, whole, rtol=1e-12, atol=1e-14)
 
 
