@@ -12,7 +12,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._chain import affine_map
 from ._network import (
+    first_layer,
+    first_layer_gradient,
     forward,
+    forward_from,
     input_gradient,
     output_value_and_grad,
     predicted_index,
@@ -343,20 +346,28 @@ def _network_gradients(net, X, B, targets, method, output, n_steps, completeness
 
 
 def _path_average(net, X, B, pairs, logit, n_steps, per_pass):
-    """Gradients averaged along ``B + alpha (X - B)``, alpha in [0, 1], per pair."""
+    """Gradients averaged along ``B + alpha (X - B)``, alpha in [0, 1], per pair.
+
+    The first layer's pre-activation is linear along the path, so it is
+    interpolated between its values at ``B`` and ``X`` instead of computed
+    per step, and the weighted sum over steps is taken before the last
+    product with ``W0.T``: the input-wide products run once per row, not
+    once per step.
+    """
     nodes, weights = np.polynomial.legendre.leggauss(n_steps)
     nodes, weights = ((nodes + 1) / 2).astype(X.dtype), (weights / 2).astype(X.dtype)
-    rows, d = X.shape
-    D = X - B
-    totals = [np.zeros((rows, d), dtype=X.dtype) for _ in pairs]
+    Z_base = first_layer(net, B)
+    Z_change = first_layer(net, X) - Z_base
+    rows, width = Z_change.shape
+    totals = [np.zeros((rows, width), dtype=X.dtype) for _ in pairs]
     step = max(1, per_pass // rows)
     for s in range(0, n_steps, step):
         alpha, w = nodes[s : s + step], weights[s : s + step]
-        points = (B[:, None, :] + alpha[None, :, None] * D[:, None, :]).reshape(-1, d)
-        Z, cache = forward(net, points)
+        Z = Z_base[None, :, :] + alpha[:, None, None] * Z_change[None, :, :]  # (steps, rows, .)
+        Z_out, cache = forward_from(net, Z.reshape(-1, width))
         for total, (index, sign) in zip(totals, pairs):
-            index, sign = np.repeat(index, alpha.size), np.repeat(sign, alpha.size)
-            _, dZ = output_value_and_grad(net, Z, index, sign, logit)
-            # sum over steps of w_s * gradient_s, per row
-            total += w @ input_gradient(net, cache, dZ).reshape(rows, alpha.size, d)
-    return totals
+            index, sign = np.tile(index, alpha.size), np.tile(sign, alpha.size)
+            _, dZ = output_value_and_grad(net, Z_out, index, sign, logit)
+            delta = first_layer_gradient(net, cache, dZ)
+            total += (w @ delta.reshape(alpha.size, -1)).reshape(rows, width)  # sum_s w_s delta_s
+    return [total @ net.Ws[0].T for total in totals]

@@ -8,7 +8,10 @@ change here.
 
 The backward pass carries the gradient of one output value from the output
 layer to the input: one ``delta @ W.T`` per layer, one matrix product more
-than the forward pass per layer, and no weight gradients.
+than the forward pass per layer, and no weight gradients. The first layer is
+kept apart (``first_layer``, ``forward_from``, ``first_layer_gradient``):
+along a straight path in input space its pre-activation is linear, which
+integrated gradients use to skip the widest products at every step.
 """
 
 from dataclasses import dataclass
@@ -65,31 +68,48 @@ def hidden_activations(activation, n_hidden):
     return [activations.get(name) for name in names]
 
 
-def forward(net, X):
-    """Output pre-activations of the rows of ``X``, and what backward needs.
+def first_layer(net, X):
+    """Pre-activation of the first layer: ``X @ W0 + b0``."""
+    Z = X @ net.Ws[0]
+    Z += net.bs[0]
+    return Z
 
-    The cache holds, per hidden layer, ``(Z, A)``: the pre-activation (kept
-    only for activations whose derivative needs it) and the activation.
+
+def forward(net, X):
+    """Output pre-activations of the rows of ``X``, and what backward needs."""
+    return forward_from(net, first_layer(net, X))
+
+
+def forward_from(net, Z):
+    """Output pre-activations from the first layer's pre-activation ``Z``.
+
+    ``Z`` is overwritten. The cache holds, per hidden layer, ``(Z, A)``: the
+    pre-activation (kept only for activations whose derivative needs it)
+    and the activation.
     """
-    cache, A = [], X
-    for W, b, act in zip(net.Ws[:-1], net.bs[:-1], net.hidden):
-        Z = A @ W
-        Z += b
+    cache = []
+    for W, b, act in zip(net.Ws[1:], net.bs[1:], net.hidden):
         Z_kept = Z.copy() if act.needs_input else None
         A = act.forward(Z)
         cache.append((Z_kept, A))
-    Z = A @ net.Ws[-1]
-    Z += net.bs[-1]
+        Z = A @ W
+        Z += b
     return Z, cache
 
 
-def input_gradient(net, cache, dZ):
-    """Gradient with respect to the input, from ``dZ`` at the output layer."""
+def first_layer_gradient(net, cache, dZ):
+    """Gradient with respect to the first layer's pre-activation, from ``dZ``
+    at the output layer."""
     delta = dZ
     for i in range(len(net.Ws) - 1, 0, -1):
         Z, A = cache[i - 1]
         delta = net.hidden[i - 1].derivative(Z, A, delta @ net.Ws[i].T)
-    return delta @ net.Ws[0].T
+    return delta
+
+
+def input_gradient(net, cache, dZ):
+    """Gradient with respect to the input, from ``dZ`` at the output layer."""
+    return first_layer_gradient(net, cache, dZ) @ net.Ws[0].T
 
 
 def output_value_and_grad(net, Z, index, sign, logit):

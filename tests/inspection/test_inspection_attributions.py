@@ -187,3 +187,15 @@ def test_bad_rows_get_the_estimators_own_messages():
         attributions(network("multiclass"), X[:, :3])
     with pytest.raises(ValueError, match="NaN"):
         attributions(network("multiclass"), np.where(X > 2, np.nan, X))
+
+
+def test_inspection_reads_fitted_attributes_and_the_activation_registry_only():
+    import inspect
+
+    from sknet.inspection import _attributions, _chain, _display, _network
+
+    for module in (_attributions, _chain, _display, _network):
+        source = inspect.getsource(module)
+        assert "_estimators" not in source, module.__name__
+        imports = [ln for ln in source.splitlines() if ln.startswith(("from ..", "import sknet"))]
+        assert imports in ([], ["from ..nn import activations"]), (module.__name__, imports)
