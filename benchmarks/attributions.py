@@ -198,6 +198,8 @@ def markdown(results: dict, machine: dict, argv: list[str]) -> str:
     lines = [
         "# Attribution speed",
         "",
+        "`benchmarks/attributions.py`: `sknet.inspection.attributions` next to scikit-learn's "
+        "`permutation_importance` and shap's model-agnostic explainer, on the same model. "
         f"Measured {machine['date']} on {machine['cpu']}, {machine['usable_cores']} usable "
         f"cores, BLAS pinned to {machine['threads_pinned']} thread; command: "
         f"`python -m benchmarks.attributions {' '.join(argv)}`. The machine was shared with "
@@ -287,7 +289,7 @@ def plot(results: dict, path: Path) -> None:
     ax.set_yticklabels([LABELS[n] for n in names], fontsize="small")
     ax.invert_yaxis()
     ax.set_xlabel("explained rows per second (log scale; more is better)")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

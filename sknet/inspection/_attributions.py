@@ -156,7 +156,7 @@ default="integrated_gradients"
         X_in = X_net
     else:
         X_in = check_array(X, dtype=(np.float64, np.float32)).astype(net.dtype, copy=False)
-    B_in, B_net = _baselines(baseline, X, X_in, X_net, pre, estimator, chain)
+    B_in, B_net = _baselines(baseline, X_in, X_net, pre, estimator, chain)
     targets = _Targets.of(estimator, net, target, X_net.shape[0])
 
     G, changes = _network_gradients(
@@ -216,7 +216,7 @@ def _network_input(pre, estimator, X, dtype):
     return Xt.astype(dtype, copy=False)
 
 
-def _baselines(baseline, X, X_in, X_net, pre, estimator, chain):
+def _baselines(baseline, X_in, X_net, pre, estimator, chain):
     """The baseline as rows in the explained space and in the network's input space."""
     dtype = X_net.dtype
     if baseline is None:
