@@ -1,5 +1,6 @@
 """attributions: how much each input feature moved one output of a fitted network."""
 
+from functools import lru_cache
 from numbers import Integral
 
 import numpy as np
@@ -354,8 +355,7 @@ def _path_average(net, X, B, pairs, logit, n_steps, per_pass):
     product with ``W0.T``: the input-wide products run once per row, not
     once per step.
     """
-    nodes, weights = np.polynomial.legendre.leggauss(n_steps)
-    nodes, weights = ((nodes + 1) / 2).astype(X.dtype), (weights / 2).astype(X.dtype)
+    nodes, weights = _gauss_legendre(n_steps, X.dtype.str)
     Z_base = first_layer(net, B)
     Z_change = first_layer(net, X) - Z_base
     rows, width = Z_change.shape
@@ -371,3 +371,12 @@ def _path_average(net, X, B, pairs, logit, n_steps, per_pass):
             delta = first_layer_gradient(net, cache, dZ)
             total += (w @ delta.reshape(alpha.size, -1)).reshape(rows, width)  # sum_s w_s delta_s
     return [total @ net.Ws[0].T for total in totals]
+
+
+@lru_cache(maxsize=16)
+def _gauss_legendre(n_steps, dtype):
+    """Nodes and weights of the ``n_steps``-point Gauss-Legendre rule on [0, 1]."""
+    nodes, weights = np.polynomial.legendre.leggauss(n_steps)
+    nodes, weights = ((nodes + 1) / 2).astype(dtype), (weights / 2).astype(dtype)
+    nodes.flags.writeable = weights.flags.writeable = False
+    return nodes, weights
