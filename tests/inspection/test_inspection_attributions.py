@@ -199,3 +199,12 @@ def test_inspection_reads_fitted_attributes_and_the_activation_registry_only():
         assert "_estimators" not in source, module.__name__
         imports = [ln for ln in source.splitlines() if ln.startswith(("from ..", "import sknet"))]
         assert imports in ([], ["from ..nn import activations"]), (module.__name__, imports)
+
+
+def test_an_unknown_output_activation_is_named():
+    import copy
+
+    model = copy.deepcopy(network("regression"))
+    model.out_activation_ = "softsign"
+    with pytest.raises(ValueError, match="output activation 'softsign'"):
+        attributions(model, X)
