@@ -192,9 +192,9 @@ def test_bad_rows_get_the_estimators_own_messages():
 def test_inspection_reads_fitted_attributes_and_the_activation_registry_only():
     import inspect
 
-    from sknet.inspection import _attributions, _chain, _display, _network
+    from sknet.inspection import _attributions, _chain, _display, _network, _targets
 
-    for module in (_attributions, _chain, _display, _network):
+    for module in (_attributions, _chain, _display, _network, _targets):
         source = inspect.getsource(module)
         assert "_estimators" not in source, module.__name__
         imports = [ln for ln in source.splitlines() if ln.startswith(("from ..", "import sknet"))]
