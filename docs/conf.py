@@ -87,20 +87,26 @@ GENERATED = DOCS / "gen_modules" / "benchmarks"  # written at build time, ignore
 
 def _copy_benchmark_results(app):
     """Copy benchmarks/results (Markdown and plots) next to the page that
-    includes them, or write a note when the benchmarks have not been run."""
+    includes them, or write a note where the benchmarks have not been run:
+    the main suite's, and the attribution benchmark's (results/attributions)."""
     shutil.rmtree(GENERATED, ignore_errors=True)
-    GENERATED.mkdir(parents=True)
-    results = BENCHMARK_RESULTS / "results.md"
+    for folder in ("", "attributions"):
+        _copy_results(BENCHMARK_RESULTS / folder, GENERATED / folder)
+
+
+def _copy_results(source, target):
+    target.mkdir(parents=True, exist_ok=True)
+    results = source / "results.md"
     if not results.exists():
-        (GENERATED / "results.md").write_text(
+        (target / "results.md").write_text(
             "```{note}\nNo results yet: run the benchmarks (see `benchmarks/`) "
-            "to fill `benchmarks/results/results.md`.\n```\n"
+            f"to fill `{results.relative_to(ROOT)}`.\n```\n"
         )
         return
-    for path in BENCHMARK_RESULTS.iterdir():
+    for path in source.iterdir():
         if path.is_file() and path.suffix in {".png", ".svg", ".csv", ".json"}:
-            shutil.copy(path, GENERATED / path.name)
-    (GENERATED / "results.md").write_text(_demote_headings(results.read_text()))
+            shutil.copy(path, target / path.name)
+    (target / "results.md").write_text(_demote_headings(results.read_text()))
 
 
 def _demote_headings(markdown):
