@@ -238,17 +238,9 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True.")
         optimizer = self._optimizer()
-        state = self._fresh_state(state, optimizer, theta)
-        settings = Settings(
-            batch_size=self._batch_size(data.n),
-            max_epochs=1 if incremental else self.max_iter,
-            lr0=self.learning_rate_init,
-            alpha=self.alpha,
-            shuffle=self.shuffle,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-        )
-        schedule = schedules.get(self.learning_rate, power_t=self.power_t, n_epochs=self.max_iter)
+        state = self._fresh_state(state, optimizer, theta, incremental)
+        settings = self._settings(data.n, incremental)
+        schedule = self._schedule()
         train, validate = data, None
         if self.early_stopping:
             train, validate = self._validation_split(net, data, y, rng)
@@ -274,14 +266,44 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             return optimizers.SGD(self.momentum, self.nesterovs_momentum)
         return optimizers.Adam(self.beta_1, self.beta_2, self.epsilon)
 
-    def _fresh_state(self, state, optimizer, theta):
-        """The carried-over state, or a new one (also when the solver changed)."""
-        if state is None:
-            return State(lr=self.learning_rate_init, optimizer=optimizer.init(theta))
+    def _schedule(self):
+        return schedules.get(self._schedule_name(), power_t=self.power_t, n_epochs=self.max_iter)
+
+    def _schedule_name(self):
+        """``learning_rate``, except that adam, as in scikit-learn, ignores all
+        but sknet's 'cosine' and keeps its rate constant."""
+        if self.solver == "adam" and self.learning_rate != "cosine":
+            return "constant"
+        return self.learning_rate
+
+    def _fresh_state(self, state, optimizer, theta, incremental):
+        """The carried-over state, or a new one (also when the solver changed).
+
+        Optimizer moments carry over; the rate restarts from
+        ``learning_rate_init`` on every ``fit`` (as scikit-learn's new
+        optimizer does) and on a ``partial_fit`` whose rate settings changed,
+        so every parameter the user set takes effect.
+        """
         template = optimizer.init(theta)
-        if state.optimizer.keys() != template.keys():
+        if state is None:
+            state = State(lr=self.learning_rate_init, optimizer=template)
+        elif state.optimizer.keys() != template.keys():
             state.optimizer = template
+        rate = (self._schedule_name(), self.learning_rate_init, self.power_t, self.max_iter)
+        if not incremental or state.schedule != rate:
+            state.restart(self.learning_rate_init, rate)
         return state
+
+    def _settings(self, n_samples, incremental):
+        return Settings(
+            batch_size=self._batch_size(n_samples),
+            max_epochs=1 if incremental else self.max_iter,
+            lr0=self.learning_rate_init,
+            alpha=self.alpha,
+            shuffle=self.shuffle,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+        )
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":

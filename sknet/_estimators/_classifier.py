@@ -37,10 +37,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Minibatch size; 'auto' is ``min(200, n_samples)``.
     learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, \
 default='constant'
-        Learning-rate schedule for 'sgd' and 'adam': constant; inverse
-        scaling ``lr0 / (t + 1) ** power_t`` with t the samples seen;
-        adaptive (divide by 5 when training stops improving); cosine decay
-        from ``learning_rate_init`` to 0 over ``max_iter`` epochs.
+        Learning-rate schedule: constant; inverse scaling
+        ``lr0 / (t + 1) ** power_t`` with t the samples seen; adaptive
+        (divide by 5 when training stops improving); cosine decay from
+        ``learning_rate_init`` towards 0 over ``max_iter`` epochs, then a
+        restart. As in scikit-learn, 'adam' ignores 'invscaling' and
+        'adaptive' (it keeps its rate constant); 'cosine' applies to both
+        'sgd' and 'adam'. Every ``fit`` starts the schedule from
+        ``learning_rate_init`` again, also with ``warm_start``.
     learning_rate_init : float, default=0.001
         Initial learning rate.
     power_t : float, default=0.5

@@ -1,0 +1,141 @@
+"""Drop-in behaviour: where sknet and scikit-learn's MLP overlap, they agree.
+
+Regression tests for the estimator breaks listed in issue 8. Wherever the
+behaviour is scikit-learn's, both estimators run side by side on the same
+inputs and the test compares what they do, rather than hard-coding
+scikit-learn's text.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+from sklearn.neural_network import MLPRegressor as SkMLPRegressor
+
+from sknet import MLPClassifier, MLPRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+PAIRS = {
+    "classifier": (MLPClassifier, SkMLPClassifier),
+    "regressor": (MLPRegressor, SkMLPRegressor),
+}
+
+
+def _both(kind, **params):
+    ours, theirs = PAIRS[kind]
+    return ours(**params), theirs(**params)
+
+
+def _fit_both(kind, X, y, **params):
+    ours, theirs = _both(kind, **params)
+    return ours.fit(X, y), theirs.fit(X, y)
+
+
+def _raised(fit):
+    """The exception ``fit()`` raises, or None."""
+    try:
+        fit()
+    except Exception as exc:
+        return exc
+    return None
+
+
+def _warnings(fit):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit()
+    return [(w.category, str(w.message)) for w in caught]
+
+
+# ---------------------------------------------------------------- learning rates
+
+
+SGD_NO_MOMENTUM = dict(
+    hidden_layer_sizes=(8,), solver="sgd", momentum=0.0, random_state=0, tol=0.0, max_iter=3
+)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"learning_rate_init": 0.2},
+        {"learning_rate": "invscaling", "learning_rate_init": 0.5},
+        {"learning_rate": "invscaling", "learning_rate_init": 0.5, "power_t": 0.9},
+    ],
+)
+def test_warm_start_fit_applies_changed_rate_settings(clf_data, change):
+    # issue 8: the rate of the first fit carried over and ignored set_params.
+    # Without momentum the optimizer keeps no state, so sknet and scikit-learn
+    # must train identically.
+    X, y = clf_data
+    ours, theirs = _both("classifier", warm_start=True, **SGD_NO_MOMENTUM)
+    for est in (ours, theirs):
+        est.fit(X, y).set_params(**change).fit(X, y)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
+    np.testing.assert_allclose(ours.coefs_[0], theirs.coefs_[0], rtol=1e-9)
+
+
+def test_partial_fit_applies_a_changed_learning_rate(clf_data):
+    # scikit-learn's partial_fit keeps its first rate; sknet applies the new
+    # one, training as scikit-learn's warm-started fit with that rate does.
+    X, y = clf_data
+    params = dict(SGD_NO_MOMENTUM, max_iter=1, shuffle=False)
+    ours = MLPClassifier(**params).partial_fit(X, y, classes=np.unique(y))
+    theirs = SkMLPClassifier(warm_start=True, **params).fit(X, y)
+    ours.set_params(learning_rate_init=0.3).partial_fit(X, y)
+    theirs.set_params(learning_rate_init=0.3).fit(X, y)
+    np.testing.assert_allclose(ours.coefs_[0], theirs.coefs_[0], rtol=1e-9)
+
+
+def test_cosine_schedule_restarts_on_warm_start_and_never_stalls(clf_data, capsys):
+    X, y = clf_data
+    params = dict(SGD_NO_MOMENTUM, learning_rate="cosine", learning_rate_init=0.1, max_iter=4)
+    clf = MLPClassifier(warm_start=True, verbose=True, **params).fit(X, y)
+    before = clf.coefs_[0].copy()
+    capsys.readouterr()
+    clf.fit(X, y)  # a fresh cycle: the first epoch runs at learning_rate_init
+    assert "| lr 0.1 |" in capsys.readouterr().out.splitlines()[0]
+    assert not np.allclose(clf.coefs_[0], before)
+    stream = MLPClassifier(**params)
+    for _ in range(3 * params["max_iter"]):
+        before = stream.partial_fit(X, y, classes=np.unique(y)).coefs_[0].copy()
+        stream.partial_fit(X, y)
+        assert not np.array_equal(stream.coefs_[0], before)
+
+
+@pytest.mark.parametrize("learning_rate", ["invscaling", "adaptive"])
+def test_adam_ignores_scikit_learns_schedules(clf_data, learning_rate):
+    # scikit-learn's adam never reads learning_rate; tol=10 makes every epoch
+    # a plateau, where 'adaptive' would lower the rate instead of stopping.
+    X, y = clf_data
+    params = dict(hidden_layer_sizes=(8,), learning_rate_init=0.01, random_state=0)
+    params.update(learning_rate=learning_rate, max_iter=20, tol=10.0, n_iter_no_change=2)
+    ours, theirs = _fit_both("classifier", X, y, **params)
+    assert ours.n_iter_ == theirs.n_iter_
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
+
+
+# ---------------------------------------------------------------- weights
+
+
+def _interrupt_at(monkeypatch, owner, name, call):
+    """Make ``owner.name`` raise KeyboardInterrupt on its ``call``-th call."""
+    original, calls = getattr(owner, name), []
+
+    def step(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == call:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, step)
+
+
+def _interrupted_fit(est, X, y):
+    """Warnings of a fit that gets a KeyboardInterrupt, which must not escape."""
+    try:
+        return _warnings(lambda: est.fit(X, y))
+    except KeyboardInterrupt:
+        pytest.fail("KeyboardInterrupt escaped fit")
