@@ -6,6 +6,7 @@ inputs and the test compares what they do, rather than hard-coding
 scikit-learn's text.
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -118,6 +119,47 @@ def test_adam_ignores_scikit_learns_schedules(clf_data, learning_rate):
 
 
 # ---------------------------------------------------------------- weights
+
+
+def test_negative_class_weight_is_refused_like_negative_sample_weight(clf_data):
+    X, y = clf_data
+    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+        MLPClassifier().fit(X, y, sample_weight=np.where(y == 0, -1.0, 1.0))
+    with pytest.raises(ValueError, match="Negative values in data passed to `class_weight`"):
+        MLPClassifier(class_weight={0: -1.0, 1: 1.0, 2: 1.0}).fit(X, y)
+
+
+def test_batches_without_weight_are_skipped(clf_data):
+    # issue 8: a minibatch whose weights are all zero raised ZeroDivisionError.
+    # It contributes nothing, so training equals training without its rows.
+    X, y = clf_data
+    params = dict(hidden_layer_sizes=(8,), solver="sgd", shuffle=False, batch_size=50)
+    params.update(random_state=0, max_iter=5)
+    w = np.r_[np.zeros(50), np.ones(100)]
+    weighted = MLPClassifier(**params).fit(X, y, sample_weight=w)
+    without = MLPClassifier(**params).fit(X[50:], y[50:])
+    np.testing.assert_allclose(weighted.coefs_[0], without.coefs_[0], rtol=1e-12)
+    np.testing.assert_allclose(weighted.loss_curve_, without.loss_curve_, rtol=1e-12)
+    order = np.argsort(y, kind="stable")  # class 0 first: whole batches of weight 0
+    cw = {0: 0.0, 1: 1.0, 2: 1.0}
+    MLPClassifier(class_weight=cw, **params).fit(X[order], y[order])
+
+
+def test_early_stopping_split_without_weight_names_the_fix(clf_data):
+    # One sample with weight: the part of the split without it has none.
+    X, y = clf_data
+    named = set()
+    for row in range(8):
+        w = np.zeros(len(y))
+        w[row] = 1.0
+        clf = MLPClassifier(early_stopping=True, validation_fraction=0.5, random_state=0)
+        with pytest.raises(ValueError, match=r"part .* sum to zero.*early_stopping=False") as error:
+            clf.fit(X, y, sample_weight=w)
+        named.add(re.search(r"of the (\w+) part", str(error.value)).group(1))
+    assert named == {"training", "validation"}
+
+
+# ---------------------------------------------------------------- prediction
 
 
 def _interrupt_at(monkeypatch, owner, name, call):

@@ -28,6 +28,7 @@ from sklearn.utils.validation import (
 
 from ..nn import MLP, activations, optimizers, schedules
 from ..nn.training import Data, DivergenceError, Settings, State, fit_lbfgs, fit_minibatch
+from ._checks import split_weights
 from ._progress import CallbackSupportMixin, FitProgress
 
 _LOSS_OF_OUTPUT = {
@@ -202,11 +203,19 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         return dtype
 
     def _sample_weight(self, y, sample_weight, X, dtype):
-        if sample_weight is None:
-            return None
-        w = _check_sample_weight(sample_weight, X, dtype=dtype, ensure_non_negative=True)
-        if not w.sum() > 0:
-            raise ValueError("sample_weight sums to zero; give some samples a positive weight.")
+        w = None
+        if sample_weight is not None:
+            w = _check_sample_weight(sample_weight, X, dtype=dtype, ensure_non_negative=True)
+        w = self._weigh_classes(y, w, dtype)
+        if w is not None and not w.sum() > 0:
+            raise ValueError(
+                "The sample weights (sample_weight, times class_weight if set) sum "
+                "to zero; give some samples a positive weight."
+            )
+        return w
+
+    def _weigh_classes(self, y, w, dtype):
+        """``w`` with the class weights multiplied in (classifiers)."""
         return w
 
     def _network(self, n_features, n_outputs, dtype):
@@ -329,8 +338,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 "or the size of your dataset."
             )
         X_val, Y_val, y_val = data.X[val_idx], data.Y[val_idx], y[val_idx]
-        w_val = None if data.w is None else data.w[val_idx]
-        w_train = None if data.w is None else data.w[train_idx]
+        w_train, w_val = split_weights(data.w, train_idx, val_idx, self.validation_fraction)
         scorer = check_scoring(self, scoring=self.scoring)
         score_kwargs = {} if w_val is None else {"sample_weight": w_val}
 

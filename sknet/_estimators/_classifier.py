@@ -239,12 +239,16 @@ default='constant'
                 "all classes to the first partial_fit."
             )
 
-    def _sample_weight(self, y, sample_weight, X, dtype):
-        w = super()._sample_weight(y, sample_weight, X, dtype)
+    def _weigh_classes(self, y, w, dtype):
         if self.class_weight is None:
             return w
         if self._label_binarizer.y_type_.startswith("multilabel"):
             raise ValueError("class_weight is not supported for multilabel y.")
+        if isinstance(self.class_weight, dict) and any(v < 0 for v in self.class_weight.values()):
+            raise ValueError(
+                f"Negative values in data passed to `class_weight`: {self.class_weight}; "
+                "class weights must be non-negative, as sample weights must."
+            )
         cw = compute_sample_weight(self.class_weight, y).astype(dtype)
         return cw if w is None else cw * w
 
