@@ -15,6 +15,7 @@ from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 
 from sknet import MLPClassifier, MLPRegressor
+from sknet.nn.network import MLP
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -162,6 +163,63 @@ def test_early_stopping_split_without_weight_names_the_fix(clf_data):
 # ---------------------------------------------------------------- prediction
 
 
+def test_prediction_reads_the_network_from_fitted_attributes(clf_data):
+    # issue 8: predicting after set_params(hidden_layer_sizes=...) crashed.
+    # As in scikit-learn, the shapes come from coefs_ and the hidden
+    # activation from self.activation: with sknet's weights copied into
+    # scikit-learn's estimator, both predict the same for every activation.
+    X, y = clf_data
+    ours = MLPClassifier((8,), solver="lbfgs", max_iter=30, random_state=0).fit(X, y)
+    theirs = SkMLPClassifier((8,), solver="lbfgs", max_iter=1, random_state=0).fit(X, y)
+    theirs.coefs_, theirs.intercepts_ = ours.coefs_, ours.intercepts_
+    for est in (ours, theirs):
+        est.set_params(hidden_layer_sizes=(3, 2))
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-12)
+    for activation in ["identity", "logistic", "tanh", "relu"]:
+        for est in (ours, theirs):
+            est.set_params(activation=activation)
+        np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-12)
+        assert ours.score(X, y) == theirs.score(X, y)
+    assert isinstance(ours._fitted_network(), MLP)
+
+
+def test_onnx_export_and_predict_agree_after_set_params(clf_data):
+    pytest.importorskip("onnxruntime")
+    from sknet.onnx import OnnxPredictor, to_onnx
+
+    X, y = clf_data
+    clf = MLPClassifier((8,), max_iter=20, random_state=0).fit(X, y)
+    clf.set_params(hidden_layer_sizes=(5, 5), activation="tanh")
+    onnx_model = OnnxPredictor(to_onnx(clf, X[:1]))
+    np.testing.assert_allclose(onnx_model.predict_proba(X), clf.predict_proba(X), atol=1e-6)
+
+
+def test_float32_model_refuses_float64_input_beyond_its_range(clf_data):
+    # issue 8: the cast to float32 made inf, then NaN probabilities.
+    X, y = clf_data
+    clf = MLPClassifier((8,), max_iter=5, dtype="float32", random_state=0).fit(X, y)
+    big = X.copy()
+    big[0, 0] = 1e39
+    for method in (clf.predict, clf.predict_proba):
+        with pytest.raises(ValueError, match=r"beyond the range of float32.*dtype='float64'"):
+            method(big)
+    with pytest.raises(ValueError, match="beyond the range of float32"):
+        MLPClassifier(dtype="float32").fit(big, y)
+
+
+def test_warm_start_honours_a_changed_dtype(clf_data):
+    X, y = clf_data
+    clf = MLPClassifier((8,), solver="adam", max_iter=3, warm_start=True, random_state=0)
+    clf.fit(X, y).set_params(dtype="float32").fit(X, y)
+    assert all(a.dtype == np.float32 for a in clf.coefs_ + clf.intercepts_)
+    assert clf._state.optimizer["m"].dtype == np.float32
+    assert clf.predict_proba(X).dtype == np.float32
+    assert len(clf.loss_curve_) == 6
+
+
+# ---------------------------------------------------------------- interrupts
+
+
 def _interrupt_at(monkeypatch, owner, name, call):
     """Make ``owner.name`` raise KeyboardInterrupt on its ``call``-th call."""
     original, calls = getattr(owner, name), []
@@ -181,3 +239,15 @@ def _interrupted_fit(est, X, y):
         return _warnings(lambda: est.fit(X, y))
     except KeyboardInterrupt:
         pytest.fail("KeyboardInterrupt escaped fit")
+
+
+def test_early_stopping_errors_name_the_users_labels(clf_data):
+    # Already right before issue 8's fixes (kept as a guard): the stratified
+    # split complains about the labels the user gave, not encoded ones.
+    X, _ = clf_data
+    y = np.array(["True"] + ["False"] * (len(X) - 1))
+    with pytest.raises(ValueError, match=re.escape("['True']")):
+        MLPClassifier(early_stopping=True).fit(X, y)
+
+
+# ---------------------------------------------------------------- errors

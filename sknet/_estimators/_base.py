@@ -28,7 +28,7 @@ from sklearn.utils.validation import (
 
 from ..nn import MLP, activations, optimizers, schedules
 from ..nn.training import Data, DivergenceError, Settings, State, fit_lbfgs, fit_minibatch
-from ._checks import split_weights
+from ._checks import cast, split_weights
 from ._progress import CallbackSupportMixin, FitProgress
 
 _LOSS_OF_OUTPUT = {
@@ -183,7 +183,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             y_numeric=self._y_numeric,
         )
         dtype = self._compute_dtype(X, fresh)
-        X = X.astype(dtype, copy=False)
+        X = cast(X, dtype)
         if sp.issparse(X):
             X = X.tocsr()
         if y.ndim == 2 and y.shape[1] == 1:
@@ -193,7 +193,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         return Data(X, Y, w), y
 
     def _compute_dtype(self, X, fresh):
-        if not fresh:
+        """The ``dtype`` parameter's precision; if None, the fitted one or the input's."""
+        if self.dtype is None and not fresh:
             return self.coefs_[0].dtype
         if self.dtype is None:
             return np.dtype(np.float32 if X.dtype == np.float32 else np.float64)
@@ -223,6 +224,19 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         sizes = (n_features, *hidden, n_outputs)
         return MLP(sizes, self.activation, _LOSS_OF_OUTPUT[self.out_activation_], dtype)
 
+    def _fitted_network(self):
+        """The network the fitted attributes describe, for prediction and export.
+
+        As in scikit-learn, the layer sizes come from ``coefs_``, the output
+        from ``out_activation_`` and the hidden activation from
+        ``self.activation``, so changing ``hidden_layer_sizes`` after fit does
+        not change predictions, and ``predict`` and the ONNX export apply the
+        same activation.
+        """
+        sizes = (self.coefs_[0].shape[0], *(W.shape[1] for W in self.coefs_))
+        loss = _LOSS_OF_OUTPUT[self.out_activation_]
+        return MLP(sizes, self.activation, loss, self.coefs_[0].dtype)
+
     def _starting_point(self, net, fresh):
         """Parameters to start from, and the optimizer state and RNG to continue."""
         if fresh:
@@ -237,7 +251,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 f"the parameters now give {expected}. Set warm_start=False to refit."
             )
         theta = net.pack(self.coefs_, self.intercepts_)
-        state = copy.deepcopy(getattr(self, "_state", None))
+        state = _state_in(copy.deepcopy(getattr(self, "_state", None)), net.dtype)
         rng = copy.deepcopy(getattr(self, "_rng", None)) or check_random_state(self.random_state)
         return theta, state, rng
 
@@ -422,9 +436,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             reset=False,
             dtype=(np.float64, np.float32),
         )
-        dtype = self.coefs_[0].dtype
-        X = X.astype(dtype, copy=False)
-        net = self._network(X.shape[1], self.coefs_[-1].shape[1], dtype)
+        net = self._fitted_network()
+        X = cast(X, net.dtype)
         if logits:
             return net.predict_logits(self.coefs_, self.intercepts_, X)
         return net.predict(self.coefs_, self.intercepts_, X)
@@ -448,6 +461,18 @@ def _hidden_sizes(hidden_layer_sizes):
     if any(s <= 0 for s in sizes):
         raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
     return [int(s) for s in sizes]
+
+
+def _state_in(state, dtype):
+    """The carried-over optimizer state with its arrays in ``dtype``."""
+    if state is None:
+        return None
+    for key, value in state.optimizer.items():
+        if isinstance(value, np.ndarray):
+            state.optimizer[key] = value.astype(dtype, copy=False)
+    if state.best_theta is not None:
+        state.best_theta = state.best_theta.astype(dtype, copy=False)
+    return state
 
 
 def _metadata(w):

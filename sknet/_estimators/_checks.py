@@ -1,5 +1,20 @@
 """Checks of the glue: parameters, input precision, weights, divergence remedies."""
 
+import numpy as np
+
+
+def cast(X, dtype):
+    """``X`` in the compute dtype; values beyond its range are an error, not inf."""
+    try:
+        with np.errstate(over="raise"):
+            return X.astype(dtype, copy=False)
+    except FloatingPointError:
+        raise ValueError(
+            f"X has values beyond the range of {np.dtype(dtype)}, the precision this "
+            f"model computes in (dtype={np.dtype(dtype).name!r}). Scale X, or use "
+            "dtype='float64' (or None with float64 input)."
+        ) from None
+
 
 def split_weights(w, train_idx, val_idx, fraction):
     """Training and validation weights; each part needs a positive total."""
