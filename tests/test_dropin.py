@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.datasets import make_classification
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 
@@ -251,3 +252,34 @@ def test_early_stopping_errors_name_the_users_labels(clf_data):
 
 
 # ---------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_shuffled_minibatches_follow_scikit_learns_order(clf_data, solver):
+    # A fit permutes its previous epoch's order, and every call draws from
+    # random_state anew, as scikit-learn does: the same seed then trains the
+    # same in fits, warm starts and partial_fit sequences.
+    X, y = clf_data
+    params = dict(hidden_layer_sizes=(8,), solver=solver, batch_size=32, random_state=0)
+    params.update(tol=0.0, max_iter=4, momentum=0.0)  # no sgd state to carry over
+    ours, theirs = _both("classifier", warm_start=True, **params)
+    for est in (ours, theirs):
+        est.fit(X, y).fit(X, y)
+    n = 8 if solver == "sgd" else 4  # on warm starts sknet keeps adam's moments
+    np.testing.assert_allclose(ours.loss_curve_[:n], theirs.loss_curve_[:n], rtol=1e-10)
+    ours, theirs = _both("classifier", **params)
+    for _ in range(3):
+        for est in (ours, theirs):
+            est.partial_fit(X, y, classes=np.unique(y))
+    np.testing.assert_allclose(ours.coefs_[0], theirs.coefs_[0], rtol=1e-9)
+
+
+def test_early_stopping_split_matches_scikit_learn():
+    # Only single-output targets are stratified, as in scikit-learn, so the
+    # same seed holds out the same samples and sgd trains the same.
+    X, y = make_classification(n_samples=150, n_classes=3, n_informative=4, random_state=0)
+    params = dict(hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=0.05)
+    params.update(early_stopping=True, max_iter=15, random_state=0)
+    ours, theirs = _fit_both("classifier", X, y, **params)
+    assert ours.validation_scores_ == theirs.validation_scores_
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)

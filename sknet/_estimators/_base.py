@@ -238,9 +238,14 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         return MLP(sizes, self.activation, loss, self.coefs_[0].dtype)
 
     def _starting_point(self, net, fresh):
-        """Parameters to start from, and the optimizer state and RNG to continue."""
+        """Parameters to start from, the optimizer state to continue, and the RNG.
+
+        As in scikit-learn, every call draws from ``check_random_state(
+        random_state)`` anew: an int seed gives each warm-started fit and each
+        partial_fit the same shuffles and splits scikit-learn's would make.
+        """
+        rng = check_random_state(self.random_state)
         if fresh:
-            rng = check_random_state(self.random_state)
             factor = 2.0 if self.activation == "logistic" else 6.0
             return net.init(rng, factor), None, rng
         shapes = [W.shape for W in self.coefs_]
@@ -252,7 +257,6 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             )
         theta = net.pack(self.coefs_, self.intercepts_)
         state = _state_in(copy.deepcopy(getattr(self, "_state", None)), net.dtype)
-        rng = copy.deepcopy(getattr(self, "_rng", None)) or check_random_state(self.random_state)
         return theta, state, rng
 
     # ----------------------------------------------------------- solvers
@@ -274,7 +278,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         )
         if self.early_stopping and state.best_theta is not None:
             theta[...] = state.best_theta
-        self._state, self._rng = state, rng
+        self._state = state
         self._set_minibatch_attributes(state, state.epochs - epochs_before)
         progress.close()
         if reason == "max_epochs" and not incremental:

@@ -253,7 +253,9 @@ default='constant'
         return cw if w is None else cw * w
 
     def _stratify_validation(self, y):
-        return y.ndim == 1
+        """As in scikit-learn: only single-output (binary) targets are stratified,
+        so the same seed holds out the same samples."""
+        return self.n_outputs_ == 1
 
     @_fit_context(prefer_skip_nested_validation=True)
     def _partial_fit(self, X, y, sample_weight=None, classes=None):
