@@ -11,11 +11,15 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification
+from sklearn.compose import ColumnTransformer
+from sklearn.datasets import load_iris, make_classification
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-from sknet import MLPClassifier, MLPRegressor
+from sknet import DivergenceError, MLPClassifier, MLPRegressor
 from sknet.nn.network import MLP
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -242,6 +246,76 @@ def _interrupted_fit(est, X, y):
         pytest.fail("KeyboardInterrupt escaped fit")
 
 
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_interrupted_stochastic_fit_keeps_the_epochs_trained(clf_data, monkeypatch, solver):
+    # Three batches an epoch; the 8th batch is in the third epoch.
+    from sklearn.neural_network._multilayer_perceptron import BaseMultilayerPerceptron
+
+    X, y = clf_data
+    params = dict(hidden_layer_sizes=(8,), solver=solver, batch_size=50, random_state=0)
+    ours, theirs = _both("classifier", **params)
+    _interrupt_at(monkeypatch, MLP, "loss_grad", 8)
+    _interrupt_at(monkeypatch, BaseMultilayerPerceptron, "_backprop", 8)
+    expected = [(UserWarning, "Training interrupted by user.")]
+    assert _interrupted_fit(ours, X, y) == _interrupted_fit(theirs, X, y) == expected
+    assert ours.n_iter_ == theirs.n_iter_ == len(ours.loss_curve_) == 2
+    assert ours.t_ == theirs.t_ == 2 * len(X)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
+    assert ours.loss_ == ours.loss_curve_[-1]
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+def test_interrupted_lbfgs_fit_keeps_the_last_iterate(clf_data, monkeypatch):
+    # scikit-learn lets Ctrl-C escape from lbfgs; sknet treats it as the
+    # stochastic solvers: a warning and the model as trained so far.
+    X, y = clf_data
+    clf = MLPClassifier((8,), solver="lbfgs", max_iter=50, random_state=0)
+    _interrupt_at(monkeypatch, MLP, "loss_grad", 10)
+    assert _interrupted_fit(clf, X, y) == [(UserWarning, "Training interrupted by user.")]
+    assert 0 < clf.n_iter_ == len(clf.loss_curve_) < 10
+    assert clf.loss_ == clf.loss_curve_[-1]
+    assert clf.score(X, y) > 0.5
+
+
+# ---------------------------------------------------------------- early stopping
+
+
+def test_early_stopping_on_a_dataframe_warns_nothing(clf_data):
+    # issue 8: scoring the validation split warned "X does not have valid
+    # feature names" once per epoch; scikit-learn warns nothing of the kind.
+    pd = pytest.importorskip("pandas")
+    X, y = clf_data
+    df = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    params = dict(hidden_layer_sizes=(4,), early_stopping=True, max_iter=5, random_state=0)
+    scaler = ColumnTransformer([("num", StandardScaler(), list(df.columns))])
+    for wrap in (
+        lambda est: est,
+        lambda est: make_pipeline(scaler.set_output(transform="pandas"), est),
+    ):
+        ours, theirs = (wrap(est) for est in _both("classifier", **params))
+        categories = [
+            [category for category, _ in _warnings(lambda est=est: est.fit(df, y))]
+            for est in (ours, theirs)
+        ]
+        assert categories[0] == categories[1] == [ConvergenceWarning]
+
+
+def test_early_stopping_keeps_the_best_weights_when_training_diverges():
+    # issue 8: the scorer crashed with "Input contains NaN". scikit-learn
+    # keeps the best weights; so does sknet, and it says why and what to do.
+    X, y = load_iris(return_X_y=True)
+    params = dict(solver="sgd", learning_rate_init=1.0, activation="identity")
+    params.update(early_stopping=True, random_state=0, max_iter=30)
+    ours, theirs = _both("regressor", **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # scikit-learn's overflows
+        theirs.fit(X, y)
+    with pytest.warns(ConvergenceWarning, match=r"diverged.*Lower learning_rate_init"):
+        ours.fit(X, y)
+    assert ours.best_validation_score_ == pytest.approx(theirs.best_validation_score_)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-9)
+
+
 def test_early_stopping_errors_name_the_users_labels(clf_data):
     # Already right before issue 8's fixes (kept as a guard): the stratified
     # split complains about the labels the user gave, not encoded ones.
@@ -252,6 +326,29 @@ def test_early_stopping_errors_name_the_users_labels(clf_data):
 
 
 # ---------------------------------------------------------------- errors
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # scikit-learn's overflows
+def test_divergence_error_is_scikit_learns_value_error_with_a_remedy(reg_data):
+    X, y = reg_data
+    params = dict(hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=10.0, max_iter=20)
+    theirs = _raised(lambda: SkMLPRegressor(**params).fit(X * 1e200, y))
+    with pytest.raises(DivergenceError) as ours:
+        MLPRegressor(**params).fit(X * 1e200, y)
+    assert isinstance(ours.value, ValueError) and isinstance(theirs, ValueError)
+    assert str(ours.value).startswith(str(theirs))
+    assert "StandardScaler" in str(ours.value) and "learning_rate_init" in str(ours.value)
+
+
+def test_divergence_remedy_fits_the_case(reg_data):
+    X, y = reg_data
+    with pytest.raises(ValueError, match="TransformedTargetRegressor") as huge_y:
+        MLPRegressor(hidden_layer_sizes=(8,), solver="sgd", max_iter=20).fit(X, y * 1e150)
+    assert "StandardScaler in a Pipeline" not in str(huge_y.value)
+    with pytest.raises(ValueError, match="StandardScaler") as lbfgs:
+        MLPRegressor(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=20).fit(X * 1e200, y)
+    assert "learning_rate_init" not in str(lbfgs.value)
+    assert "epoch" not in str(lbfgs.value) and "0 iterations" not in str(lbfgs.value)
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])

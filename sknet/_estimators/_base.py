@@ -28,7 +28,7 @@ from sklearn.utils.validation import (
 
 from ..nn import MLP, activations, optimizers, schedules
 from ..nn.training import Data, DivergenceError, Settings, State, fit_lbfgs, fit_minibatch
-from ._checks import cast, split_weights
+from ._checks import cast, divergence_remedy, split_weights
 from ._progress import CallbackSupportMixin, FitProgress
 
 _LOSS_OF_OUTPUT = {
@@ -167,7 +167,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 else:
                     self._fit_minibatch(net, theta, data, y, state, rng, incremental)
             except DivergenceError as exc:
-                raise self._divergence_error(exc) from None
+                raise self._divergence_error(exc, data) from None
         return self
 
     def _training_data(self, X, y, sample_weight, fresh, classes):
@@ -281,7 +281,19 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         self._state = state
         self._set_minibatch_attributes(state, state.epochs - epochs_before)
         progress.close()
-        if reason == "max_epochs" and not incremental:
+        self._warn_minibatch_end(reason, incremental, data)
+
+    def _warn_minibatch_end(self, reason, incremental, data):
+        if reason == "interrupted":
+            warnings.warn("Training interrupted by user.")
+        elif reason == "diverged":
+            warnings.warn(
+                f"Training diverged in epoch {self._state.epochs + 1} (non-finite loss "
+                "or predictions); early stopping kept the best weights, with validation "
+                f"score {self.best_validation_score_:.6g}. {divergence_remedy(self, data)}",
+                ConvergenceWarning,
+            )
+        elif reason == "max_epochs" and not incremental:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
                 "the optimization hasn't converged yet.",
@@ -361,9 +373,13 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         score_kwargs = {} if w_val is None else {"sample_weight": w_val}
 
         def validate(theta):
-            score = float(scorer(self, X_val, y_val, **score_kwargs))
             Ws, bs = net.unpack(theta)
-            return score, net.mean_loss(Ws, bs, X_val, Y_val, w_val)
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss = net.mean_loss(Ws, bs, X_val, Y_val, w_val)
+            if not np.isfinite(loss):
+                return np.nan, loss
+            with _validated_input(self):
+                return float(scorer(self, X_val, y_val, **score_kwargs)), loss
 
         return Data(data.X[train_idx], data.Y[train_idx], w_train), validate
 
@@ -374,7 +390,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         self.n_iter_ = epochs
         self.t_ = state.samples_seen
         self.loss_curve_ = state.loss_curve
-        self.loss_ = state.loss_curve[-1]
+        self.loss_ = state.loss_curve[-1] if state.loss_curve else np.nan
         es = self.early_stopping
         self.best_loss_ = None if es else state.best_loss
         self.validation_scores_ = state.validation_scores if es else None
@@ -398,7 +414,9 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         self.validation_scores_ = self.validation_loss_curve_ = None
         self.best_validation_score_ = None
         progress.close()
-        if result.status != 0:
+        if result.interrupted:
+            warnings.warn("Training interrupted by user.")
+        elif result.status != 0:
             warnings.warn(
                 f"lbfgs failed to converge after {result.nit} iterations "
                 f"({result.message}). Increase max_iter or scale the data.",
@@ -414,11 +432,11 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             )
         return True
 
-    def _divergence_error(self, exc):
+    def _divergence_error(self, exc, data):
         return DivergenceError(
-            f"{type(self).__name__} {exc}. Lower learning_rate_init (it is "
-            f"{self.learning_rate_init}) or scale the features, e.g. with "
-            "StandardScaler in a Pipeline. The estimator keeps its previous state."
+            "Solver produced non-finite parameter weights. The input data may contain "
+            f"large values and need to be preprocessed. {exc} {divergence_remedy(self, data)} "
+            "The estimator keeps its previous state."
         )
 
     def _snapshot_attributes(self):
@@ -433,13 +451,14 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     def _predict_outputs(self, X, logits=False):
         """Network outputs (or logits) for X, validated like at fit time."""
         check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            reset=False,
-            dtype=(np.float64, np.float32),
-        )
+        if not getattr(self, "_input_validated", False):
+            X = validate_data(
+                self,
+                X,
+                accept_sparse=["csr", "csc"],
+                reset=False,
+                dtype=(np.float64, np.float32),
+            )
         net = self._fitted_network()
         X = cast(X, net.dtype)
         if logits:
@@ -481,6 +500,18 @@ def _state_in(state, dtype):
 
 def _metadata(w):
     return {} if w is None else {"sample_weight": w}
+
+
+@contextmanager
+def _validated_input(estimator):
+    """Predict without validate_data: for the fit's own early-stopping split,
+    already validated (and which, as a NumPy array, would otherwise warn
+    about feature names once per epoch)."""
+    estimator._input_validated = True
+    try:
+        yield
+    finally:
+        del estimator._input_validated
 
 
 @contextmanager

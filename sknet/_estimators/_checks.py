@@ -30,3 +30,25 @@ def split_weights(w, train_idx, val_idx, fraction):
                 "early_stopping=False."
             )
     return w_train, w_val
+
+
+_LARGE = 1e3
+
+
+def _max_abs(A):
+    return float(abs(A).max()) if A.shape[0] else 0.0
+
+
+def divergence_remedy(estimator, data):
+    """What to change after a divergence, for the data and solver at hand."""
+    remedies = []
+    if estimator._y_numeric and _max_abs(data.Y) > _LARGE:
+        remedies.append(
+            "The targets are large: scale y, e.g. with "
+            "TransformedTargetRegressor(regressor, transformer=StandardScaler())."
+        )
+    if _max_abs(data.X) > _LARGE or estimator.solver == "lbfgs":
+        remedies.append("Scale the features, e.g. with StandardScaler in a Pipeline.")
+    if estimator.solver != "lbfgs":
+        remedies.append(f"Lower learning_rate_init (it is {estimator.learning_rate_init}).")
+    return " ".join(remedies)
