@@ -44,11 +44,6 @@ def test_bad_sample_weight(clf_data, weights, message):
         MLPClassifier().fit(X, y, sample_weight=weights)
 
 
-def test_single_class():
-    with pytest.raises(ValueError, match="only one class"):
-        MLPClassifier().fit(np.ones((5, 2)), [1] * 5)
-
-
 @pytest.mark.parametrize("Estimator", BOTH)
 @pytest.mark.parametrize(
     "param, value",
@@ -117,6 +112,6 @@ def test_a_failed_warm_start_keeps_the_optimizer_state(clf_data):
 def test_a_failed_fit_with_bad_labels_keeps_classes(clf_data):
     X, y = clf_data
     est = MLPClassifier((4,), max_iter=2).fit(X, y)
-    with pytest.raises(ValueError):
-        est.fit(X, np.zeros_like(y))
+    with pytest.raises(ValueError, match="Unknown label type"):
+        est.fit(X, np.linspace(0, 1, len(y)))
     np.testing.assert_array_equal(est.classes_, [0, 1, 2])

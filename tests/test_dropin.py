@@ -12,12 +12,13 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.compose import ColumnTransformer
-from sklearn.datasets import load_iris, make_classification
+from sklearn.datasets import load_iris, make_classification, make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
 
 from sknet import DivergenceError, MLPClassifier, MLPRegressor
 from sknet.nn.network import MLP
@@ -349,6 +350,70 @@ def test_divergence_remedy_fits_the_case(reg_data):
         MLPRegressor(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=20).fit(X * 1e200, y)
     assert "learning_rate_init" not in str(lbfgs.value)
     assert "epoch" not in str(lbfgs.value) and "0 iterations" not in str(lbfgs.value)
+
+
+@pytest.mark.parametrize(
+    "refit",
+    [
+        lambda est, X, y: est.set_params(warm_start=True).fit(X, np.where(y == 2, 0, y)),
+        lambda est, X, y: est.partial_fit(X, np.where(y == 2, 7, y)),
+    ],
+    ids=["warm-start-fewer-classes", "partial-fit-unknown-class"],
+)
+def test_refits_check_classes_as_scikit_learn(clf_data, refit):
+    # issue 8: a warm start on y with other classes went on silently.
+    X, y = clf_data
+    fitted = _fit_both("classifier", X, y, hidden_layer_sizes=(4,), max_iter=2, random_state=0)
+    ours, theirs = (_raised(lambda est=est: refit(est, X, y)) for est in fitted)
+    assert type(ours) is type(theirs) is ValueError
+    assert str(ours) == str(theirs)
+
+
+def test_single_class_y_fits_and_predicts_that_class(clf_data):
+    X, _ = clf_data
+    y = np.full(len(X), "only")
+    ours, theirs = _fit_both("classifier", X, y, hidden_layer_sizes=(4,), max_iter=5)
+    np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    assert ours.predict_proba(X).shape == theirs.predict_proba(X).shape
+    assert (ours.out_activation_, ours.n_outputs_) == (theirs.out_activation_, theirs.n_outputs_)
+
+
+def test_validation_fraction_zero_is_accepted_without_early_stopping(clf_data):
+    X, y = clf_data
+    _fit_both("classifier", X, y, max_iter=2, validation_fraction=0.0)
+    ours, theirs = _both("classifier", max_iter=2, validation_fraction=0.0, early_stopping=True)
+    ours_error, theirs_error = _raised(lambda: ours.fit(X, y)), _raised(lambda: theirs.fit(X, y))
+    assert type(ours_error) is type(theirs_error) is ValueError
+    assert str(ours_error) == str(theirs_error)
+
+
+@pytest.mark.parametrize(
+    "sizes", [(5.5,), np.array([5.0]), np.array([[5]]), [[5, 3]], (5, "a")], ids=repr
+)
+def test_hidden_layer_sizes_must_be_integers(clf_data, sizes):
+    # scikit-learn fails with a TypeError from deep inside; sknet refuses
+    # with an InvalidParameterError, which is a TypeError and a ValueError.
+    X, y = clf_data
+    with pytest.raises(TypeError):
+        SkMLPClassifier(hidden_layer_sizes=sizes, max_iter=2).fit(X, y)
+    with pytest.raises(InvalidParameterError, match="'hidden_layer_sizes' parameter"):
+        MLPClassifier(hidden_layer_sizes=sizes, max_iter=2).fit(X, y)
+
+
+# ---------------------------------------------------------------- verbose
+
+
+def test_partial_fit_needs_classes_for_multilabel_y_as_documented():
+    X, Y = make_multilabel_classification(n_samples=60, n_classes=3, random_state=0)
+    for est in _both("classifier", hidden_layer_sizes=(4,)):
+        with pytest.raises(ValueError, match="classes must be passed on the first call"):
+            est.partial_fit(X, Y)
+        est.partial_fit(X, Y, classes=np.arange(3))
+    doc = MLPClassifier.partial_fit.__doc__
+    classes_entry = doc[doc.index("classes :") : doc.index("Returns")]
+    assert "multilabel" in classes_entry and "not needed" not in classes_entry
+    assert "np.arange(n_labels)" in classes_entry
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])

@@ -28,7 +28,7 @@ from sklearn.utils.validation import (
 
 from ..nn import MLP, activations, optimizers, schedules
 from ..nn.training import Data, DivergenceError, Settings, State, fit_lbfgs, fit_minibatch
-from ._checks import cast, divergence_remedy, split_weights
+from ._checks import cast, divergence_remedy, hidden_sizes, split_weights
 from ._progress import CallbackSupportMixin, FitProgress
 
 _LOSS_OF_OUTPUT = {
@@ -60,7 +60,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
         "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
@@ -220,7 +220,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         return w
 
     def _network(self, n_features, n_outputs, dtype):
-        hidden = _hidden_sizes(self.hidden_layer_sizes)
+        """The network the parameters describe, to be trained."""
+        hidden = hidden_sizes(self.hidden_layer_sizes, type(self).__name__)
         sizes = (n_features, *hidden, n_outputs)
         return MLP(sizes, self.activation, _LOSS_OF_OUTPUT[self.out_activation_], dtype)
 
@@ -476,14 +477,6 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     @abstractmethod
     def _encode_targets(self, y, fresh, classes, dtype):
         """Targets as a 2-D ``dtype`` array; sets out_activation_ and n_outputs_."""
-
-
-def _hidden_sizes(hidden_layer_sizes):
-    sizes = hidden_layer_sizes
-    sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-    if any(s <= 0 for s in sizes):
-        raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
-    return [int(s) for s in sizes]
 
 
 def _state_in(state, dtype):

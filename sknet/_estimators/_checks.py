@@ -1,6 +1,23 @@
 """Checks of the glue: parameters, input precision, weights, divergence remedies."""
 
+from numbers import Integral
+
 import numpy as np
+from sklearn.utils._param_validation import InvalidParameterError
+
+
+def hidden_sizes(hidden_layer_sizes, owner):
+    """The hidden sizes as a list of ints; refuses what is not positive integers."""
+    sizes = hidden_layer_sizes
+    sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+    if not all(isinstance(s, Integral) for s in sizes):
+        raise InvalidParameterError(
+            f"The 'hidden_layer_sizes' parameter of {owner} must be a sequence of "
+            f"positive integers or a positive int. Got {hidden_layer_sizes!r} instead."
+        )
+    if any(s <= 0 for s in sizes):
+        raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+    return [int(s) for s in sizes]
 
 
 def cast(X, dtype):
@@ -33,6 +50,7 @@ def split_weights(w, train_idx, val_idx, fraction):
 
 
 _LARGE = 1e3
+"""Inputs or targets above this magnitude are named in divergence remedies."""
 
 
 def _max_abs(A):
