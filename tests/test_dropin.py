@@ -404,6 +404,43 @@ def test_hidden_layer_sizes_must_be_integers(clf_data, sizes):
 # ---------------------------------------------------------------- verbose
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(tol=10.0, n_iter_no_change=2),
+        dict(learning_rate="adaptive", tol=10.0, n_iter_no_change=1),
+        dict(early_stopping=True, n_iter_no_change=2, tol=0.5),
+        dict(learning_rate="invscaling"),
+    ],
+    ids=["plateau", "adaptive", "early-stopping", "invscaling"],
+)
+def test_verbose_lines_start_with_scikit_learns(clf_data, capsys, params):
+    X, y = clf_data
+    common = dict(hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=0.05)
+    ours, theirs = _both("classifier", verbose=True, max_iter=8, random_state=0, **common, **params)
+    theirs.fit(X, y)
+    theirs_lines = capsys.readouterr().out.splitlines()
+    ours.fit(X, y)
+    ours_lines = capsys.readouterr().out.splitlines()
+    assert len(ours_lines) == len(theirs_lines) > 0
+    for mine, reference in zip(ours_lines, theirs_lines):
+        assert mine.startswith(reference), (mine, reference)
+
+
+def test_lbfgs_verbose_lines_use_scikit_learns_iteration_format(clf_data, capsys):
+    # scikit-learn prints nothing for lbfgs with SciPy >= 1.15 (it passes
+    # SciPy's deprecated iprint only to older SciPy); sknet prints its
+    # iterations in the stochastic solvers' format.
+    X, y = clf_data
+    MLPClassifier((4,), solver="lbfgs", max_iter=3, verbose=True).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(",")[0] for line in lines] == ["Iteration 1", "Iteration 2", "Iteration 3"]
+    assert all(re.fullmatch(r"Iteration \d, loss = \d+\.\d{8}", line) for line in lines)
+
+
+# ---------------------------------------------------------------- partial_fit
+
+
 def test_partial_fit_needs_classes_for_multilabel_y_as_documented():
     X, Y = make_multilabel_classification(n_samples=60, n_classes=3, random_state=0)
     for est in _both("classifier", hidden_layer_sizes=(4,)):

@@ -1,6 +1,7 @@
 """partial_fit, warm_start, seeds, schedules, early stopping, dtype, progress."""
 
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -213,17 +214,16 @@ def test_dtype_parameter_trains_float64_input_in_float32(clf_data):
     assert fast.predict_proba(X).dtype == np.float32
 
 
-def test_verbose_prints_one_line_per_epoch(clf_data, capsys):
+def test_verbose_lines_carry_sknets_figures_after_scikit_learns(clf_data, capsys):
     X, y = clf_data
     MLPClassifier(
         (4,), max_iter=3, verbose=True, early_stopping=True, scoring="f1_macro", n_iter_no_change=50
     ).fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 3
-    for i, line in enumerate(lines, start=1):
-        assert line.startswith(f"Epoch {i:4d}")
-        for field in ("loss", "val loss", "val f1_macro", "lr", " s"):
-            assert field in line
+    assert len(lines) == 6
+    for i, (train, validation) in enumerate(zip(lines[::2], lines[1::2]), start=1):
+        assert re.match(rf"Iteration {i}, loss = \d\.\d{{8}} \| lr 0\.001 \| \d+\.\d\d s$", train)
+        assert re.match(r"Validation score: \d\.\d{6} \| f1_macro \| val loss \d", validation)
 
 
 def test_lbfgs_verbose_and_loss_curve(clf_data, capsys):

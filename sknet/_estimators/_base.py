@@ -272,7 +272,9 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         train, validate = data, None
         if self.early_stopping:
             train, validate = self._validation_split(net, data, y, rng)
-        progress = FitProgress(self, data.X, y, _metadata(data.w), settings.max_epochs)
+        progress = FitProgress(
+            self, data.X, y, _metadata(data.w), settings.max_epochs, schedule.lowers_rate
+        )
         epochs_before = state.epochs
         reason = fit_minibatch(
             net, theta, train, settings, optimizer, schedule, state, rng, validate, progress

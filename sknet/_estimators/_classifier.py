@@ -58,8 +58,10 @@ default='constant'
     tol : float, default=1e-4
         Improvement below which an epoch counts as no improvement.
     verbose : bool, default=False
-        Print one line per epoch: loss, validation loss and score, learning
-        rate, time.
+        Print scikit-learn's progress lines (``Iteration 3, loss =
+        0.12345678``, ``Validation score: ...``, why training stopped),
+        each followed by sknet's figures: learning rate, time, scorer and
+        validation loss.
     warm_start : bool, default=False
         Continue from the fitted weights and optimizer state (momentum,
         Adam moments). The classes of ``y`` must be the same as before.
