@@ -44,11 +44,6 @@ def test_bad_sample_weight(clf_data, weights, message):
         MLPClassifier().fit(X, y, sample_weight=weights)
 
 
-def test_single_class():
-    with pytest.raises(ValueError, match="only one class"):
-        MLPClassifier().fit(np.ones((5, 2)), [1] * 5)
-
-
 @pytest.mark.parametrize("Estimator", BOTH)
 @pytest.mark.parametrize(
     "param, value",
@@ -94,7 +89,7 @@ def test_divergence_names_the_remedy_and_keeps_the_fitted_model(clf_data, Estima
     coefs = [W.copy() for W in est.coefs_]
     predictions = est.predict(X)
     est.set_params(learning_rate_init=10.0, momentum=0.99)
-    with pytest.raises(DivergenceError, match=r"Lower learning_rate_init.*StandardScaler"):
+    with pytest.raises(DivergenceError, match=r"StandardScaler.*Lower learning_rate_init"):
         est.fit(_exploding(X), y * 1e6 if Estimator is MLPRegressor else y)
     assert vars(est).keys() == before.keys()
     for W, W_before in zip(est.coefs_, coefs):
@@ -117,6 +112,6 @@ def test_a_failed_warm_start_keeps_the_optimizer_state(clf_data):
 def test_a_failed_fit_with_bad_labels_keeps_classes(clf_data):
     X, y = clf_data
     est = MLPClassifier((4,), max_iter=2).fit(X, y)
-    with pytest.raises(ValueError):
-        est.fit(X, np.zeros_like(y))
+    with pytest.raises(ValueError, match="Unknown label type"):
+        est.fit(X, np.linspace(0, 1, len(y)))
     np.testing.assert_array_equal(est.classes_, [0, 1, 2])

@@ -117,7 +117,7 @@ def test_partial_fit_needs_classes_first_and_accepts_subsets(clf_data):
     clf.partial_fit(X[y == 0], y[y == 0], classes=[0, 1, 2])
     clf.partial_fit(X, y)
     assert clf.predict_proba(X).shape == (150, 3)
-    with pytest.raises(ValueError, match="not in classes_"):
+    with pytest.raises(ValueError, match=r"not in `self\.classes_`"):
         clf.partial_fit(X, np.where(y == 2, 7, y))
 
 

@@ -28,6 +28,7 @@ from sklearn.utils.validation import (
 
 from ..nn import MLP, activations, optimizers, schedules
 from ..nn.training import Data, DivergenceError, Settings, State, fit_lbfgs, fit_minibatch
+from ._checks import cast, divergence_remedy, hidden_sizes, split_weights
 from ._progress import CallbackSupportMixin, FitProgress
 
 _LOSS_OF_OUTPUT = {
@@ -59,7 +60,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
         "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
@@ -166,7 +167,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 else:
                     self._fit_minibatch(net, theta, data, y, state, rng, incremental)
             except DivergenceError as exc:
-                raise self._divergence_error(exc) from None
+                raise self._divergence_error(exc, data) from None
         return self
 
     def _training_data(self, X, y, sample_weight, fresh, classes):
@@ -182,7 +183,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             y_numeric=self._y_numeric,
         )
         dtype = self._compute_dtype(X, fresh)
-        X = X.astype(dtype, copy=False)
+        X = cast(X, dtype)
         if sp.issparse(X):
             X = X.tocsr()
         if y.ndim == 2 and y.shape[1] == 1:
@@ -192,7 +193,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         return Data(X, Y, w), y
 
     def _compute_dtype(self, X, fresh):
-        if not fresh:
+        """The ``dtype`` parameter's precision; if None, the fitted one or the input's."""
+        if self.dtype is None and not fresh:
             return self.coefs_[0].dtype
         if self.dtype is None:
             return np.dtype(np.float32 if X.dtype == np.float32 else np.float64)
@@ -202,22 +204,49 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         return dtype
 
     def _sample_weight(self, y, sample_weight, X, dtype):
-        if sample_weight is None:
-            return None
-        w = _check_sample_weight(sample_weight, X, dtype=dtype, ensure_non_negative=True)
-        if not w.sum() > 0:
-            raise ValueError("sample_weight sums to zero; give some samples a positive weight.")
+        w = None
+        if sample_weight is not None:
+            w = _check_sample_weight(sample_weight, X, dtype=dtype, ensure_non_negative=True)
+        w = self._weigh_classes(y, w, dtype)
+        if w is not None and not w.sum() > 0:
+            raise ValueError(
+                "The sample weights (sample_weight, times class_weight if set) sum "
+                "to zero; give some samples a positive weight."
+            )
+        return w
+
+    def _weigh_classes(self, y, w, dtype):
+        """``w`` with the class weights multiplied in (classifiers)."""
         return w
 
     def _network(self, n_features, n_outputs, dtype):
-        hidden = _hidden_sizes(self.hidden_layer_sizes)
+        """The network the parameters describe, to be trained."""
+        hidden = hidden_sizes(self.hidden_layer_sizes, type(self).__name__)
         sizes = (n_features, *hidden, n_outputs)
         return MLP(sizes, self.activation, _LOSS_OF_OUTPUT[self.out_activation_], dtype)
 
+    def _fitted_network(self):
+        """The network the fitted attributes describe, for prediction and export.
+
+        As in scikit-learn, the layer sizes come from ``coefs_``, the output
+        from ``out_activation_`` and the hidden activation from
+        ``self.activation``, so changing ``hidden_layer_sizes`` after fit does
+        not change predictions, and ``predict`` and the ONNX export apply the
+        same activation.
+        """
+        sizes = (self.coefs_[0].shape[0], *(W.shape[1] for W in self.coefs_))
+        loss = _LOSS_OF_OUTPUT[self.out_activation_]
+        return MLP(sizes, self.activation, loss, self.coefs_[0].dtype)
+
     def _starting_point(self, net, fresh):
-        """Parameters to start from, and the optimizer state and RNG to continue."""
+        """Parameters to start from, the optimizer state to continue, and the RNG.
+
+        As in scikit-learn, every call draws from ``check_random_state(
+        random_state)`` anew: an int seed gives each warm-started fit and each
+        partial_fit the same shuffles and splits scikit-learn's would make.
+        """
+        rng = check_random_state(self.random_state)
         if fresh:
-            rng = check_random_state(self.random_state)
             factor = 2.0 if self.activation == "logistic" else 6.0
             return net.init(rng, factor), None, rng
         shapes = [W.shape for W in self.coefs_]
@@ -228,8 +257,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 f"the parameters now give {expected}. Set warm_start=False to refit."
             )
         theta = net.pack(self.coefs_, self.intercepts_)
-        state = copy.deepcopy(getattr(self, "_state", None))
-        rng = copy.deepcopy(getattr(self, "_rng", None)) or check_random_state(self.random_state)
+        state = _state_in(copy.deepcopy(getattr(self, "_state", None)), net.dtype)
         return theta, state, rng
 
     # ----------------------------------------------------------- solvers
@@ -238,31 +266,37 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True.")
         optimizer = self._optimizer()
-        state = self._fresh_state(state, optimizer, theta)
-        settings = Settings(
-            batch_size=self._batch_size(data.n),
-            max_epochs=1 if incremental else self.max_iter,
-            lr0=self.learning_rate_init,
-            alpha=self.alpha,
-            shuffle=self.shuffle,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-        )
-        schedule = schedules.get(self.learning_rate, power_t=self.power_t, n_epochs=self.max_iter)
+        state = self._fresh_state(state, optimizer, theta, incremental)
+        settings = self._settings(data.n, incremental)
+        schedule = self._schedule()
         train, validate = data, None
         if self.early_stopping:
             train, validate = self._validation_split(net, data, y, rng)
-        progress = FitProgress(self, data.X, y, _metadata(data.w), settings.max_epochs)
+        progress = FitProgress(
+            self, data.X, y, _metadata(data.w), settings.max_epochs, schedule.lowers_rate
+        )
         epochs_before = state.epochs
         reason = fit_minibatch(
             net, theta, train, settings, optimizer, schedule, state, rng, validate, progress
         )
         if self.early_stopping and state.best_theta is not None:
             theta[...] = state.best_theta
-        self._state, self._rng = state, rng
+        self._state = state
         self._set_minibatch_attributes(state, state.epochs - epochs_before)
         progress.close()
-        if reason == "max_epochs" and not incremental:
+        self._warn_minibatch_end(reason, incremental, data)
+
+    def _warn_minibatch_end(self, reason, incremental, data):
+        if reason == "interrupted":
+            warnings.warn("Training interrupted by user.")
+        elif reason == "diverged":
+            warnings.warn(
+                f"Training diverged in epoch {self._state.epochs + 1} (non-finite loss "
+                "or predictions); early stopping kept the best weights, with validation "
+                f"score {self.best_validation_score_:.6g}. {divergence_remedy(self, data)}",
+                ConvergenceWarning,
+            )
+        elif reason == "max_epochs" and not incremental:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
                 "the optimization hasn't converged yet.",
@@ -274,14 +308,44 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             return optimizers.SGD(self.momentum, self.nesterovs_momentum)
         return optimizers.Adam(self.beta_1, self.beta_2, self.epsilon)
 
-    def _fresh_state(self, state, optimizer, theta):
-        """The carried-over state, or a new one (also when the solver changed)."""
-        if state is None:
-            return State(lr=self.learning_rate_init, optimizer=optimizer.init(theta))
+    def _schedule(self):
+        return schedules.get(self._schedule_name(), power_t=self.power_t, n_epochs=self.max_iter)
+
+    def _schedule_name(self):
+        """``learning_rate``, except that adam, as in scikit-learn, ignores all
+        but sknet's 'cosine' and keeps its rate constant."""
+        if self.solver == "adam" and self.learning_rate != "cosine":
+            return "constant"
+        return self.learning_rate
+
+    def _fresh_state(self, state, optimizer, theta, incremental):
+        """The carried-over state, or a new one (also when the solver changed).
+
+        Optimizer moments carry over; the rate restarts from
+        ``learning_rate_init`` on every ``fit`` (as scikit-learn's new
+        optimizer does) and on a ``partial_fit`` whose rate settings changed,
+        so every parameter the user set takes effect.
+        """
         template = optimizer.init(theta)
-        if state.optimizer.keys() != template.keys():
+        if state is None:
+            state = State(lr=self.learning_rate_init, optimizer=template)
+        elif state.optimizer.keys() != template.keys():
             state.optimizer = template
+        rate = (self._schedule_name(), self.learning_rate_init, self.power_t, self.max_iter)
+        if not incremental or state.schedule != rate:
+            state.restart(self.learning_rate_init, rate)
         return state
+
+    def _settings(self, n_samples, incremental):
+        return Settings(
+            batch_size=self._batch_size(n_samples),
+            max_epochs=1 if incremental else self.max_iter,
+            lr0=self.learning_rate_init,
+            alpha=self.alpha,
+            shuffle=self.shuffle,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+        )
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
@@ -307,15 +371,18 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 "or the size of your dataset."
             )
         X_val, Y_val, y_val = data.X[val_idx], data.Y[val_idx], y[val_idx]
-        w_val = None if data.w is None else data.w[val_idx]
-        w_train = None if data.w is None else data.w[train_idx]
+        w_train, w_val = split_weights(data.w, train_idx, val_idx, self.validation_fraction)
         scorer = check_scoring(self, scoring=self.scoring)
         score_kwargs = {} if w_val is None else {"sample_weight": w_val}
 
         def validate(theta):
-            score = float(scorer(self, X_val, y_val, **score_kwargs))
             Ws, bs = net.unpack(theta)
-            return score, net.mean_loss(Ws, bs, X_val, Y_val, w_val)
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss = net.mean_loss(Ws, bs, X_val, Y_val, w_val)
+            if not np.isfinite(loss):
+                return np.nan, loss
+            with _validated_input(self):
+                return float(scorer(self, X_val, y_val, **score_kwargs)), loss
 
         return Data(data.X[train_idx], data.Y[train_idx], w_train), validate
 
@@ -326,7 +393,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         self.n_iter_ = epochs
         self.t_ = state.samples_seen
         self.loss_curve_ = state.loss_curve
-        self.loss_ = state.loss_curve[-1]
+        self.loss_ = state.loss_curve[-1] if state.loss_curve else np.nan
         es = self.early_stopping
         self.best_loss_ = None if es else state.best_loss
         self.validation_scores_ = state.validation_scores if es else None
@@ -350,7 +417,9 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         self.validation_scores_ = self.validation_loss_curve_ = None
         self.best_validation_score_ = None
         progress.close()
-        if result.status != 0:
+        if result.interrupted:
+            warnings.warn("Training interrupted by user.")
+        elif result.status != 0:
             warnings.warn(
                 f"lbfgs failed to converge after {result.nit} iterations "
                 f"({result.message}). Increase max_iter or scale the data.",
@@ -366,11 +435,11 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             )
         return True
 
-    def _divergence_error(self, exc):
+    def _divergence_error(self, exc, data):
         return DivergenceError(
-            f"{type(self).__name__} {exc}. Lower learning_rate_init (it is "
-            f"{self.learning_rate_init}) or scale the features, e.g. with "
-            "StandardScaler in a Pipeline. The estimator keeps its previous state."
+            "Solver produced non-finite parameter weights. The input data may contain "
+            f"large values and need to be preprocessed. {exc} {divergence_remedy(self, data)} "
+            "The estimator keeps its previous state."
         )
 
     def _snapshot_attributes(self):
@@ -385,16 +454,16 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     def _predict_outputs(self, X, logits=False):
         """Network outputs (or logits) for X, validated like at fit time."""
         check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            reset=False,
-            dtype=(np.float64, np.float32),
-        )
-        dtype = self.coefs_[0].dtype
-        X = X.astype(dtype, copy=False)
-        net = self._network(X.shape[1], self.coefs_[-1].shape[1], dtype)
+        if not getattr(self, "_input_validated", False):
+            X = validate_data(
+                self,
+                X,
+                accept_sparse=["csr", "csc"],
+                reset=False,
+                dtype=(np.float64, np.float32),
+            )
+        net = self._fitted_network()
+        X = cast(X, net.dtype)
         if logits:
             return net.predict_logits(self.coefs_, self.intercepts_, X)
         return net.predict(self.coefs_, self.intercepts_, X)
@@ -412,16 +481,32 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         """Targets as a 2-D ``dtype`` array; sets out_activation_ and n_outputs_."""
 
 
-def _hidden_sizes(hidden_layer_sizes):
-    sizes = hidden_layer_sizes
-    sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-    if any(s <= 0 for s in sizes):
-        raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
-    return [int(s) for s in sizes]
+def _state_in(state, dtype):
+    """The carried-over optimizer state with its arrays in ``dtype``."""
+    if state is None:
+        return None
+    for key, value in state.optimizer.items():
+        if isinstance(value, np.ndarray):
+            state.optimizer[key] = value.astype(dtype, copy=False)
+    if state.best_theta is not None:
+        state.best_theta = state.best_theta.astype(dtype, copy=False)
+    return state
 
 
 def _metadata(w):
     return {} if w is None else {"sample_weight": w}
+
+
+@contextmanager
+def _validated_input(estimator):
+    """Predict without validate_data: for the fit's own early-stopping split,
+    already validated (and which, as a NumPy array, would otherwise warn
+    about feature names once per epoch)."""
+    estimator._input_validated = True
+    try:
+        yield
+    finally:
+        del estimator._input_validated
 
 
 @contextmanager

@@ -37,10 +37,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Minibatch size; 'auto' is ``min(200, n_samples)``.
     learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, \
 default='constant'
-        Learning-rate schedule for 'sgd' and 'adam': constant; inverse
-        scaling ``lr0 / (t + 1) ** power_t`` with t the samples seen;
-        adaptive (divide by 5 when training stops improving); cosine decay
-        from ``learning_rate_init`` to 0 over ``max_iter`` epochs.
+        Learning-rate schedule: constant; inverse scaling
+        ``lr0 / (t + 1) ** power_t`` with t the samples seen; adaptive
+        (divide by 5 when training stops improving); cosine decay from
+        ``learning_rate_init`` towards 0 over ``max_iter`` epochs, then a
+        restart. As in scikit-learn, 'adam' ignores 'invscaling' and
+        'adaptive' (it keeps its rate constant); 'cosine' applies to both
+        'sgd' and 'adam'. Every ``fit`` starts the schedule from
+        ``learning_rate_init`` again, also with ``warm_start``.
     learning_rate_init : float, default=0.001
         Initial learning rate.
     power_t : float, default=0.5
@@ -54,10 +58,13 @@ default='constant'
     tol : float, default=1e-4
         Improvement below which an epoch counts as no improvement.
     verbose : bool, default=False
-        Print one line per epoch: loss, validation loss and score, learning
-        rate, time.
+        Print scikit-learn's progress lines (``Iteration 3, loss =
+        0.12345678``, ``Validation score: ...``, why training stopped),
+        each followed by sknet's figures: learning rate, time, scorer and
+        validation loss.
     warm_start : bool, default=False
-        Continue from the fitted weights and optimizer state.
+        Continue from the fitted weights and optimizer state (momentum,
+        Adam moments). The classes of ``y`` must be the same as before.
     momentum : float, default=0.9
         Momentum of 'sgd'.
     nesterovs_momentum : bool, default=True
@@ -66,7 +73,8 @@ default='constant'
         Hold out ``validation_fraction`` of the data, stop when its score
         stops improving and keep the best weights.
     validation_fraction : float, default=0.1
-        Share of the data held out for early stopping.
+        Share of the data held out for early stopping, in [0, 1); used
+        only with ``early_stopping=True``.
     beta_1, beta_2 : float, default=0.9, 0.999
         Moment decay rates of 'adam'.
     epsilon : float, default=1e-8
@@ -215,37 +223,44 @@ default='constant'
         binarizer = LabelBinarizer()
         multilabel = type_of_target(y).startswith("multilabel")
         binarizer.fit(y if classes is None or multilabel else classes)
-        if len(binarizer.classes_) < 2:
-            raise ValueError(
-                f"y contains only one class ({binarizer.classes_[0]}); "
-                "MLPClassifier needs samples of at least 2 classes."
-            )
         self._label_binarizer = binarizer
         self.classes_ = binarizer.classes_
         self.out_activation_ = "softmax" if binarizer.y_type_ == "multiclass" else "logistic"
 
     def _check_known_classes(self, y):
-        if self._label_binarizer.y_type_.startswith("multilabel"):
-            return
-        unknown = np.setdiff1d(unique_labels(y), self.classes_)
-        if len(unknown):
+        """scikit-learn's rule: a warm start needs the same classes as the last
+        fit; partial_fit, classes it knows."""
+        classes = unique_labels(y)
+        if self.warm_start:
+            if set(classes) != set(self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as in "
+                    f"the previous call to fit. Previously got {self.classes_}, `y` has "
+                    f"{classes}"
+                )
+        elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
             raise ValueError(
-                f"y has classes {unknown.tolist()} that are not in classes_ "
-                f"{self.classes_.tolist()}; refit with warm_start=False or pass "
-                "all classes to the first partial_fit."
+                "`y` has classes not in `self.classes_`. `self.classes_` has "
+                f"{self.classes_}. 'y' has {classes}."
             )
 
-    def _sample_weight(self, y, sample_weight, X, dtype):
-        w = super()._sample_weight(y, sample_weight, X, dtype)
+    def _weigh_classes(self, y, w, dtype):
         if self.class_weight is None:
             return w
         if self._label_binarizer.y_type_.startswith("multilabel"):
             raise ValueError("class_weight is not supported for multilabel y.")
+        if isinstance(self.class_weight, dict) and any(v < 0 for v in self.class_weight.values()):
+            raise ValueError(
+                f"Negative values in data passed to `class_weight`: {self.class_weight}; "
+                "class weights must be non-negative, as sample weights must."
+            )
         cw = compute_sample_weight(self.class_weight, y).astype(dtype)
         return cw if w is None else cw * w
 
     def _stratify_validation(self, y):
-        return y.ndim == 1
+        """As in scikit-learn: only single-output (binary) targets are stratified,
+        so the same seed holds out the same samples."""
+        return self.n_outputs_ == 1
 
     @_fit_context(prefer_skip_nested_validation=True)
     def _partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -272,8 +287,10 @@ default='constant'
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
         classes : array-like of shape (n_classes,), default=None
-            All classes across calls; required on the first call (not
-            needed for multilabel y).
+            All classes across calls, e.g. ``np.unique(y_all)``; required on
+            the first call and may be omitted afterwards. As in
+            scikit-learn, multilabel y needs it too: pass the label columns,
+            ``np.arange(n_labels)``. y need not contain every class.
 
         Returns
         -------
@@ -298,6 +315,8 @@ default='constant'
         P = self._predict_outputs(X)
         if self.out_activation_ == "softmax":
             return self.classes_[np.argmax(P, axis=1)]
+        if len(self.classes_) == 1:
+            return np.repeat(self.classes_, len(P))
         if self.n_outputs_ == 1:
             return self.classes_[(P[:, 0] > 0.5).astype(int)]
         return (P > 0.5).astype(int)
@@ -356,7 +375,7 @@ def _one_hot(y, classes, binarizer, dtype):
     if binarizer.y_type_.startswith("multilabel"):
         return binarizer.transform(y).astype(dtype, copy=False)
     codes = np.searchsorted(classes, y)
-    if len(classes) == 2:
+    if len(classes) <= 2:
         return codes.astype(dtype).reshape(-1, 1)
     Y = np.zeros((len(codes), len(classes)), dtype=dtype)
     Y[np.arange(len(codes)), codes] = 1

@@ -1,9 +1,10 @@
 """Learning-rate schedules, kept apart from the optimizers.
 
 A schedule answers two questions at the end of every epoch:
-``epoch_end(lr0, t, epoch)`` gives the rate for the next epoch (``t`` samples
-and ``epoch`` epochs seen so far), and ``plateau(lr)`` says what to do when
-the monitored quantity stopped improving: ``(new_lr, stop)``.
+``epoch_end(lr, lr0, t, epoch)`` gives the rate for the next epoch (``t``
+samples seen in all, ``epoch`` epochs since the schedule last started from
+``lr0``), and ``plateau(lr)`` says what to do when the monitored quantity
+stopped improving: ``(new_lr, stop)``.
 """
 
 import math
@@ -11,6 +12,9 @@ import math
 
 class Constant:
     """``lr = lr0``; a plateau stops training."""
+
+    lowers_rate = False
+    """Whether ``plateau`` lowers the rate (and stops only when it is too small)."""
 
     def epoch_end(self, lr, lr0, t, epoch):
         return lr
@@ -35,6 +39,8 @@ class Adaptive(Constant):
     Training stops when the rate would fall below ``min_lr``.
     """
 
+    lowers_rate = True
+
     def __init__(self, factor=5.0, min_lr=1e-6):
         self.factor = factor
         self.min_lr = min_lr
@@ -46,13 +52,18 @@ class Adaptive(Constant):
 
 
 class Cosine(Constant):
-    """``lr = lr0 * (1 + cos(pi * epoch / n_epochs)) / 2``, then held at 0."""
+    """``lr = lr0 * (1 + cos(pi * epoch / n_epochs)) / 2``, restarting every cycle.
+
+    A cycle is ``n_epochs`` long: the rate decays from ``lr0`` towards 0 and
+    starts again from ``lr0`` (a warm restart, as in SGDR), so epochs beyond
+    the first cycle, e.g. many ``partial_fit`` calls, never train at rate 0.
+    """
 
     def __init__(self, n_epochs):
         self.n_epochs = max(int(n_epochs), 1)
 
     def epoch_end(self, lr, lr0, t, epoch):
-        progress = min(epoch, self.n_epochs) / self.n_epochs
+        progress = (epoch % self.n_epochs) / self.n_epochs
         return lr0 * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 

@@ -23,7 +23,8 @@ def test_adaptive_divides_by_five_then_stops():
     assert s.plateau(1e-6)[1] is True
 
 
-@pytest.mark.parametrize("epoch, factor", [(0, 1.0), (5, 0.5), (10, 0.0), (15, 0.0)])
+# After a cycle of n_epochs the rate restarts from lr0 (a warm restart).
+@pytest.mark.parametrize("epoch, factor", [(0, 1.0), (5, 0.5), (10, 1.0), (15, 0.5)])
 def test_cosine_closed_form(epoch, factor):
     s = schedules.get("cosine", n_epochs=10)
     assert s.epoch_end(0.2, 0.2, 0, epoch) == pytest.approx(0.2 * factor, abs=1e-12)

@@ -266,7 +266,7 @@ def test_gradient_clipping_keeps_sgd_from_diverging_on_outlying_rows(max_norm):
             fit_minibatch(*args)
     else:
         fit_minibatch(*args)
-        assert state.loss_curve[-1] < 0.05 * state.loss_curve[0]
+        assert state.loss_curve[-1] < 0.1 * state.loss_curve[0]
 
 
 def test_adamw_trains_with_smaller_weights_than_adam():
@@ -280,3 +280,89 @@ def test_adamw_trains_with_smaller_weights_than_adam():
         assert state.loss_curve[-1] < 0.3 * state.loss_curve[0]
         norms[name] = np.linalg.norm(theta[: net.n_weights])
     assert norms["adamw"] < 0.9 * norms["adam"]
+
+
+def test_a_batch_without_weight_takes_no_step():
+    data, net = _data(n=40), _net()
+    data.w = np.r_[np.zeros(20), np.ones(20)]
+    theta, opt = net.init(np.random.RandomState(0)), SGD(momentum=0.0)
+    expected = theta.copy()
+    state = State(lr=0.1, optimizer=opt.init(theta))
+    settings = Settings(batch_size=20, max_epochs=1, lr0=0.1)
+    loss = run_epoch(net, theta, data, None, settings, opt, state, net.workspace(20))
+    rest = Data(data.X[20:], data.Y[20:], data.w[20:])
+    state = State(lr=0.1, optimizer=opt.init(expected))
+    assert loss == run_epoch(net, expected, rest, None, settings, opt, state, net.workspace(20))
+    np.testing.assert_array_equal(theta, expected)
+
+
+def _fit(data, net, hooks=None, validate=None, max_epochs=5, lr=0.01):
+    theta, opt = net.init(np.random.RandomState(0)), SGD()
+    state = State(lr=lr, optimizer=opt.init(theta))
+    settings = Settings(batch_size=32, max_epochs=max_epochs, lr0=lr, tol=0.0)
+    rng = np.random.RandomState(0)
+    reason = fit_minibatch(net, theta, data, settings, opt, Constant(), state, rng, validate, hooks)
+    return reason, theta, state
+
+
+def test_ctrl_c_stops_with_the_epochs_completed():
+    class InterruptThird:
+        def epoch_begin(self, epoch):
+            if epoch == 2:
+                raise KeyboardInterrupt
+
+        def epoch_end(self, record):
+            return False
+
+    reason, _, state = _fit(_data(), _net(), hooks=InterruptThird())
+    assert reason == "interrupted" and state.epochs == len(state.loss_curve) == 2
+
+
+def test_divergence_with_a_best_validated_theta_falls_back_to_it():
+    data, net = _data(), _net()
+    losses = iter([0.5, 0.4, np.nan])
+    reason, _, state = _fit(data, net, validate=lambda theta: (1.0, next(losses)))
+    assert reason == "diverged" and state.epochs == 2 and state.best_theta is not None
+    with pytest.raises(DivergenceError, match="epoch 1: the validation loss is nan"):
+        _fit(data, net, validate=lambda theta: (1.0, np.nan))
+
+
+def test_shuffled_epochs_permute_the_previous_order(monkeypatch):
+    # scikit-learn's sequence: epoch k visits order_k = order_{k-1}[perm_k].
+    import sknet.nn.training as training
+
+    orders = []
+
+    def spy(net, theta, data, order, *args):
+        orders.append(order.copy())
+        return run_epoch(net, theta, data, order, *args)
+
+    monkeypatch.setattr(training, "run_epoch", spy)
+    _fit(_data(n=10), _net(), max_epochs=2)
+    rng = np.random.RandomState(0)  # the generator _fit shuffles with
+    first = rng.permutation(10)
+    np.testing.assert_array_equal(orders[0], first)
+    np.testing.assert_array_equal(orders[1], first[rng.permutation(10)])
+
+
+def test_lbfgs_interrupted_keeps_the_last_accepted_iterate():
+    data, net = _data(), _net()
+    theta = net.init(np.random.RandomState(0))
+    curve = []
+
+    def record(loss):
+        curve.append(loss)
+        if len(curve) == 3:
+            raise KeyboardInterrupt
+
+    result = fit_lbfgs(net, theta, data, 0.0, 100, 15000, 1e-10, record)
+    assert result.interrupted and result.nit == 3 and result.fun == curve[-1]
+    ws = net.workspace(data.n)
+    assert net.loss_grad(theta, data.X, data.Y, None, 0.0, ws) == pytest.approx(curve[-1])
+
+
+def test_restart_starts_the_schedule_again_and_keeps_the_rest():
+    state = State(lr=1e-5, optimizer={"step": 7}, epochs=12)
+    state.restart(0.1, "cosine")
+    assert (state.lr, state.cycle_start, state.schedule) == (0.1, 12, "cosine")
+    assert state.optimizer == {"step": 7} and state.epochs == 12

@@ -1,0 +1,72 @@
+"""Checks of the glue: parameters, input precision, weights, divergence remedies."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils._param_validation import InvalidParameterError
+
+
+def hidden_sizes(hidden_layer_sizes, owner):
+    """The hidden sizes as a list of ints; refuses what is not positive integers."""
+    sizes = hidden_layer_sizes
+    sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+    if not all(isinstance(s, Integral) for s in sizes):
+        raise InvalidParameterError(
+            f"The 'hidden_layer_sizes' parameter of {owner} must be a sequence of "
+            f"positive integers or a positive int. Got {hidden_layer_sizes!r} instead."
+        )
+    if any(s <= 0 for s in sizes):
+        raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+    return [int(s) for s in sizes]
+
+
+def cast(X, dtype):
+    """``X`` in the compute dtype; values beyond its range are an error, not inf."""
+    try:
+        with np.errstate(over="raise"):
+            return X.astype(dtype, copy=False)
+    except FloatingPointError:
+        raise ValueError(
+            f"X has values beyond the range of {np.dtype(dtype)}, the precision this "
+            f"model computes in (dtype={np.dtype(dtype).name!r}). Scale X, or use "
+            "dtype='float64' (or None with float64 input)."
+        ) from None
+
+
+def split_weights(w, train_idx, val_idx, fraction):
+    """Training and validation weights; each part needs a positive total."""
+    if w is None:
+        return None, None
+    w_train, w_val = w[train_idx], w[val_idx]
+    for part, weights in (("validation", w_val), ("training", w_train)):
+        if not weights.sum() > 0:
+            raise ValueError(
+                f"The sample weights of the {part} part of the early-stopping split "
+                f"(validation_fraction={fraction}) sum to zero. Give more samples a "
+                "positive weight, change validation_fraction or random_state, or set "
+                "early_stopping=False."
+            )
+    return w_train, w_val
+
+
+_LARGE = 1e3
+"""Inputs or targets above this magnitude are named in divergence remedies."""
+
+
+def _max_abs(A):
+    return float(abs(A).max()) if A.shape[0] else 0.0
+
+
+def divergence_remedy(estimator, data):
+    """What to change after a divergence, for the data and solver at hand."""
+    remedies = []
+    if estimator._y_numeric and _max_abs(data.Y) > _LARGE:
+        remedies.append(
+            "The targets are large: scale y, e.g. with "
+            "TransformedTargetRegressor(regressor, transformer=StandardScaler())."
+        )
+    if _max_abs(data.X) > _LARGE or estimator.solver == "lbfgs":
+        remedies.append("Scale the features, e.g. with StandardScaler in a Pipeline.")
+    if estimator.solver != "lbfgs":
+        remedies.append(f"Lower learning_rate_init (it is {estimator.learning_rate_init}).")
+    return " ".join(remedies)
