@@ -119,7 +119,9 @@ def test_score_is_named_as_verbose_names_it(digits, capsys, Estimator, scoring, 
     """The plot's score label and the verbose lines use one word for one number."""
     est = Estimator(hidden_layer_sizes=(8,), max_iter=3, early_stopping=True, verbose=1)
     est.set_params(scoring=scoring).fit(*digits)
-    verbose_word = re.search(r"\| val (\S+) -?[\d.]+ \| lr", capsys.readouterr().out).group(1)
+    verbose_word = re.search(
+        r"Validation score: -?[\d.]+ \| (\S+) \|", capsys.readouterr().out
+    ).group(1)
     display = LossCurveDisplay.from_estimator(est)
     assert verbose_word == word
     assert display.score_ax_.get_ylabel() == f"validation {word}"

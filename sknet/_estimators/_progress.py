@@ -15,10 +15,12 @@ except ImportError:  # pragma: no cover - depends on the installed version
         """Stand-in: scikit-learn before 1.9 has no callback protocol."""
 
 
+from ._utils import scoring_name
+
 HAS_CALLBACKS = hasattr(CallbackSupportMixin, "_init_callback_context")
 
 
-def epoch_lines(iteration, record, scoring_name):
+def epoch_lines(iteration, record, score_name):
     """Verbose lines for an epoch record: scikit-learn's, then sknet's figures.
 
     Each line starts with exactly what scikit-learn's MLP prints
@@ -31,7 +33,7 @@ def epoch_lines(iteration, record, scoring_name):
     ]
     if record.validation_score is not None:
         lines.append(
-            f"Validation score: {record.validation_score:f} | {scoring_name} | "
+            f"Validation score: {record.validation_score:f} | {score_name} | "
             f"val loss {record.validation_loss:.8f}"
         )
     return lines
@@ -69,7 +71,7 @@ class FitProgress:
         self.verbose = estimator.verbose
         self.lowers_rate = lowers_rate
         self.epochs = 0
-        self.scoring_name = _scoring_name(estimator)
+        self.scoring_name = scoring_name(estimator)
         self.task = dict(estimator=estimator, X=X, y=y, metadata=metadata)
         self.root = None
         self.current = None
@@ -107,10 +109,3 @@ class FitProgress:
             self.root.call_on_fit_task_end(
                 **self.task, reconstruction_attributes=self.estimator._snapshot_attributes
             )
-
-
-def _scoring_name(estimator):
-    scoring = getattr(estimator, "scoring", None)
-    if scoring is None:
-        return "score"
-    return scoring if isinstance(scoring, str) else getattr(scoring, "__name__", "score")
