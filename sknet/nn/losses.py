@@ -5,6 +5,14 @@ layer's pre-activation ``Z`` is ``f(Z) - Y`` (the canonical-link identity), so
 the backward pass starts from one subtraction. Loss values are computed from
 ``Z`` itself (log-sum-exp, softplus), never from clipped probabilities, so they
 stay finite and exact for confident predictions.
+
+Targets ``Y`` have the shape of ``Z``. For the two log-losses they may be
+*soft*: a row of ``log_loss`` targets is any probability distribution over
+the classes (one-hot labels, or class probabilities such as a teacher's in
+knowledge distillation), and ``binary_log_loss`` targets are any values in
+[0, 1]. The per-sample loss is then the cross-entropy ``-sum(y * log f(z))``
+(which equals the KL divergence from ``y`` to ``f(z)`` plus the entropy of
+``y``, a constant), and ``f(Z) - Y`` is still its exact gradient.
 """
 
 from collections.abc import Callable
@@ -46,8 +54,9 @@ def _log_loss(Z, Y):
 
 
 def _log_loss_fused(Z, Y):
-    # With one-hot rows of Y, lse(Z) - <y, z> is unchanged by shifting each
-    # row of Z by its maximum; the shifted exponentials then give softmax.
+    # When each row of Y sums to one (one-hot labels or soft targets),
+    # lse(Z) - <y, z> is unchanged by shifting each row of Z by its maximum;
+    # the shifted exponentials then give softmax.
     Z -= Z.max(axis=1, keepdims=True)
     yz = np.einsum("ij,ij->i", Y, Z)
     np.exp(Z, out=Z)

@@ -7,11 +7,18 @@ from sknet.nn.losses import LOSSES, loss_and_delta, mean_loss
 RNG = np.random.RandomState(0)
 
 
-def _targets(name, n, k):
+# Soft targets: class probabilities (log_loss) or values in [0, 1]
+# (binary_log_loss) instead of labels, as in knowledge distillation.
+SOFT = ["log_loss", "binary_log_loss"]
+CASES = [(name, False) for name in sorted(LOSSES)] + [(name, True) for name in SOFT]
+IDS = [f"{name}-{'soft' if soft else 'hard'}" for name, soft in CASES]
+
+
+def _targets(name, n, k, soft=False):
     if name == "log_loss":
-        return np.eye(k)[RNG.randint(k, size=n)]
+        return RNG.dirichlet(np.ones(k), size=n) if soft else np.eye(k)[RNG.randint(k, size=n)]
     if name == "binary_log_loss":
-        return RNG.randint(2, size=(n, k)).astype(float)
+        return RNG.uniform(size=(n, k)) if soft else RNG.randint(2, size=(n, k)).astype(float)
     if name == "poisson":
         return RNG.poisson(2.0, size=(n, k)).astype(float)
     return RNG.normal(size=(n, k))
@@ -29,16 +36,16 @@ def _naive(name, Z, Y):
     return -(Y * np.log(p) + (1 - Y) * np.log(1 - p)).sum(axis=1)
 
 
-@pytest.mark.parametrize("name", sorted(LOSSES))
-def test_per_sample_loss_matches_naive_formula(name):
-    Z, Y = RNG.normal(size=(7, 3)), _targets(name, 7, 3)
+@pytest.mark.parametrize(("name", "soft"), CASES, ids=IDS)
+def test_per_sample_loss_matches_naive_formula(name, soft):
+    Z, Y = RNG.normal(size=(7, 3)), _targets(name, 7, 3, soft)
     np.testing.assert_allclose(LOSSES[name].per_sample(Z, Y), _naive(name, Z, Y), rtol=1e-10)
 
 
-@pytest.mark.parametrize("name", sorted(LOSSES))
+@pytest.mark.parametrize(("name", "soft"), CASES, ids=IDS)
 @pytest.mark.parametrize("weighted", [False, True])
-def test_delta_is_the_gradient_of_the_weighted_sum(name, weighted):
-    Z, Y = RNG.normal(size=(5, 3)), _targets(name, 5, 3)
+def test_delta_is_the_gradient_of_the_weighted_sum(name, soft, weighted):
+    Z, Y = RNG.normal(size=(5, 3)), _targets(name, 5, 3, soft)
     w = RNG.uniform(0.5, 2, size=5) if weighted else None
     delta = Z.copy()
     loss_and_delta(LOSSES[name], delta, Y, w)
@@ -82,15 +89,32 @@ def test_output_activation_pairs():
     }
 
 
-@pytest.mark.parametrize("name", [n for n in sorted(LOSSES) if LOSSES[n].fused])
+@pytest.mark.parametrize(("name", "soft"), [c for c in CASES if LOSSES[c[0]].fused])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_fused_loss_equals_loss_then_activation(name, dtype):
+def test_fused_loss_equals_loss_then_activation(name, soft, dtype):
     from sknet.nn.activations import OUTPUT_ACTIVATIONS
 
-    Z, Y = (30 * RNG.normal(size=(8, 4))).astype(dtype), _targets(name, 8, 4).astype(dtype)
+    Z = (30 * RNG.normal(size=(8, 4))).astype(dtype)
+    Y = _targets(name, 8, 4, soft).astype(dtype)
     loss = LOSSES[name]
     expected_values = loss.per_sample(Z, Y)
     expected_output = OUTPUT_ACTIVATIONS[loss.out_activation](Z.copy())
     fused = Z.copy()
     np.testing.assert_allclose(loss.fused(fused, Y), expected_values, rtol=1e-5)
     np.testing.assert_allclose(fused, expected_output, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", SOFT)
+def test_soft_targets_are_matched_exactly_at_the_minimum(name):
+    # The cross-entropy of soft targets Y is minimal where f(Z) = Y: for
+    # softmax at Z = log(Y) (up to a constant per row), for the logistic at
+    # Z = logit(Y). There the delta vanishes and the loss is the entropy of Y.
+    Y = _targets(name, 6, 3, soft=True)
+    Z = np.log(Y) + 2.0 if name == "log_loss" else np.log(Y) - np.log1p(-Y)
+    delta = Z.copy()
+    value = loss_and_delta(LOSSES[name], delta, Y)
+    np.testing.assert_allclose(delta, 0, atol=1e-12)
+    entropy = -xlogy(Y, Y).sum(axis=1)
+    if name == "binary_log_loss":
+        entropy -= xlogy(1 - Y, 1 - Y).sum(axis=1)
+    assert value == pytest.approx(entropy.mean())
