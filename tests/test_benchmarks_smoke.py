@@ -84,3 +84,17 @@ def test_gpu_check_says_so_when_cuda_is_absent(tmp_path):
     text = out.read_text()
     assert "CUDAExecutionProvider is not offered here" in text
     assert "CPUExecutionProvider" in text and "rows/s" not in text
+
+
+def test_compress_quick_writes_report(tmp_path):
+    pytest.importorskip("onnxruntime")
+    from benchmarks import compress
+
+    report = compress.main(["--quick", "--out", str(tmp_path)])
+    text = (tmp_path / "results.md").read_text()
+    assert "## Targets (digits)" in text and "gradient-boosting" in text
+    assert (tmp_path / "compress.png").stat().st_size > 1000
+    for task in report["tasks"]:
+        models = {row["model"] for row in task["rows"]}
+        assert {f"{v}, {f}" for v in compress.VARIANTS for f in ("float32", "int8")} == models
+        assert task["hidden"]["pruned 75%"] == [8, 4]
