@@ -150,28 +150,8 @@ def measure(runs: dict, Xte, yte, p: dict, progress=log) -> dict:
     """Latency (median over rounds), accuracy and macro F1 of each session."""
     from sklearn.metrics import accuracy_score, f1_score
 
-    progress("  timing 1 row ...")
-    one = Xte[:1]
-    row = alternate(
-        {
-            k: (lambda f=f: repeat_min_per_call(lambda: f(one), p["loop_seconds"]))
-            for k, f in runs.items()
-        },
-        p["repeats"],
-        warmup=p["repeats"] > 1,
-        progress=progress,
-    )
-    rows = np.resize(Xte, (p["batch_rows"], Xte.shape[1]))  # held-out rows, repeated if few
-    progress(f"  timing {len(rows):,} rows ...")
-    batch = alternate(
-        {
-            k: (lambda f=f: repeat_min_per_call(lambda: f(rows), p["loop_seconds"]))
-            for k, f in runs.items()
-        },
-        p["repeats"],
-        warmup=p["repeats"] > 1,
-        progress=progress,
-    )
+    row = _timings(runs, Xte[:1], p, progress)
+    batch = _timings(runs, np.resize(Xte, (p["batch_rows"], Xte.shape[1])), p, progress)
     first = next(iter(runs))
     out = {}
     for key, run in runs.items():
@@ -187,6 +167,16 @@ def measure(runs: dict, Xte, yte, p: dict, progress=log) -> dict:
             labels=labels,
         )
     return out
+
+
+def _timings(runs: dict, X, p: dict, progress=log):
+    """Seconds per call on ``X`` of every run, in turns (X: held-out rows, repeated if few)."""
+    progress(f"  timing {len(X):,} row{'s' if len(X) > 1 else ''} ...")
+    contenders = {
+        k: (lambda f=f: repeat_min_per_call(lambda: f(X), p["loop_seconds"]))
+        for k, f in runs.items()
+    }
+    return alternate(contenders, p["repeats"], warmup=p["repeats"] > 1, progress=progress)
 
 
 def run_task(name, data, p, threads, progress=log) -> dict:
