@@ -93,3 +93,17 @@ def test_dropout_script_prints_its_ratios(capsys):
     rows = dropout.main(["--rows", "400", "--repeats", "1", "--dtype", "float32"])
     assert [row[1] for row in rows] == ["no dropout", "RandomState", "Generator"]
     assert "x no dropout" in capsys.readouterr().out
+
+
+def test_compress_quick_writes_report(tmp_path):
+    pytest.importorskip("onnxruntime")
+    from benchmarks import compress
+
+    report = compress.main(["--quick", "--out", str(tmp_path)])
+    text = (tmp_path / "results.md").read_text()
+    assert "## Targets (digits)" in text and "gradient-boosting" in text
+    assert (tmp_path / "compress.png").stat().st_size > 1000
+    for task in report["tasks"]:
+        models = {row["model"] for row in task["rows"]}
+        assert {f"{v}, {f}" for v in compress.VARIANTS for f in ("float32", "int8")} == models
+        assert task["hidden"]["pruned 75%"] == [8, 4]

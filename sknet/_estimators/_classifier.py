@@ -216,6 +216,9 @@ default='constant'
         if not fresh or classes is not None:
             self._check_known_classes(y)
         Y = _one_hot(y, self.classes_, self._label_binarizer, dtype)
+        if getattr(self, "_target_proba", None) is not None:  # set by _fit_proba
+            Y = self._target_proba[:, 1:] if Y.shape[1] == 1 else self._target_proba
+            Y = Y.astype(dtype)
         self.n_outputs_ = Y.shape[1]
         return Y
 
@@ -273,6 +276,34 @@ default='constant'
                 "sklearn.utils.class_weight.compute_class_weight."
             )
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _fit_proba(self, X, proba, classes, sample_weight=None):
+        """Fit to class probabilities (soft targets) instead of labels.
+
+        The hook of ``sknet.compress.distill``. ``proba`` (n_samples,
+        n_classes) holds one probability distribution per row over
+        ``classes``, which become ``classes_`` even if no row favours one of
+        them. The log-loss of a probability row is the cross-entropy, whose
+        gradient the core computes as for labels (``sknet.nn.losses``).
+        The most probable class of each row serves as its label wherever a
+        label is needed: class weights, the early-stopping score, callbacks.
+        """
+        classes, proba = np.asarray(classes), np.asarray(proba, dtype=float)
+        if proba.ndim != 2 or proba.shape[1] != len(classes) or not np.isfinite(proba).all():
+            raise ValueError(
+                f"proba must be a finite 2-D array with one column per class of {classes}."
+            )
+        if np.any(proba < 0) or not np.allclose(proba.sum(axis=1), 1, atol=1e-3):
+            raise ValueError("Each row of proba must be a probability distribution.")
+        order = np.argsort(classes)  # classes_ are sorted
+        classes, proba = classes[order], proba[:, order]
+        self._target_proba = proba / proba.sum(axis=1, keepdims=True)
+        try:
+            y = classes[np.argmax(proba, axis=1)]
+            return self._fit(X, y, sample_weight, incremental=False, classes=classes)
+        finally:
+            del self._target_proba
 
     @available_if(lambda est: est._check_solver())
     def partial_fit(self, X, y, sample_weight=None, classes=None):

@@ -10,6 +10,14 @@ The robust regression losses (absolute error, Huber, quantile) use the
 identity output and give their own ``gradient``. Those with a parameter are
 made by a factory (``huber(delta)``, ``quantile(quantile)``), or by name with
 ``get(name, **params)``; ``LOSSES`` holds them with default parameters.
+
+Targets ``Y`` have the shape of ``Z``. For the two log-losses they may be
+*soft*: a row of ``log_loss`` targets is any probability distribution over
+the classes (one-hot labels, or class probabilities such as a teacher's in
+knowledge distillation), and ``binary_log_loss`` targets are any values in
+[0, 1]. The per-sample loss is then the cross-entropy ``-sum(y * log f(z))``
+(which equals the KL divergence from ``y`` to ``f(z)`` plus the entropy of
+``y``, a constant), and ``f(Z) - Y`` is still its exact gradient.
 """
 
 import inspect
@@ -57,8 +65,9 @@ def _log_loss(Z, Y):
 
 
 def _log_loss_fused(Z, Y):
-    # With one-hot rows of Y, lse(Z) - <y, z> is unchanged by shifting each
-    # row of Z by its maximum; the shifted exponentials then give softmax.
+    # When each row of Y sums to one (one-hot labels or soft targets),
+    # lse(Z) - <y, z> is unchanged by shifting each row of Z by its maximum;
+    # the shifted exponentials then give softmax.
     Z -= Z.max(axis=1, keepdims=True)
     yz = np.einsum("ij,ij->i", Y, Z)
     np.exp(Z, out=Z)

@@ -7,16 +7,20 @@ from sknet.nn.losses import LOSSES, get, huber, loss_and_delta, mean_loss, quant
 RNG = np.random.RandomState(0)
 
 # Every registered loss, plus the parametrized ones away from their defaults.
-CASES = [LOSSES[n] for n in sorted(LOSSES)] + [huber(0.3), quantile(0.1), quantile(0.9)]
-IDS = [f"{c.name}{c.params or ''}" for c in CASES]
+LOSS_CASES = [LOSSES[n] for n in sorted(LOSSES)] + [huber(0.3), quantile(0.1), quantile(0.9)]
+# Soft targets: class probabilities (log_loss) or values in [0, 1]
+# (binary_log_loss) instead of labels, as in knowledge distillation.
+SOFT = ["log_loss", "binary_log_loss"]
+CASES = [(c, False) for c in LOSS_CASES] + [(LOSSES[n], True) for n in SOFT]
+IDS = [f"{c.name}{c.params or ''}-{'soft' if soft else 'hard'}" for c, soft in CASES]
 KINKED = {"absolute_error", "huber", "quantile"}
 
 
-def _targets(name, n, k):
+def _targets(name, n, k, soft=False):
     if name == "log_loss":
-        return np.eye(k)[RNG.randint(k, size=n)]
+        return RNG.dirichlet(np.ones(k), size=n) if soft else np.eye(k)[RNG.randint(k, size=n)]
     if name == "binary_log_loss":
-        return RNG.randint(2, size=(n, k)).astype(float)
+        return RNG.uniform(size=(n, k)) if soft else RNG.randint(2, size=(n, k)).astype(float)
     if name == "poisson":
         return RNG.poisson(2.0, size=(n, k)).astype(float)
     return RNG.normal(size=(n, k))
@@ -43,9 +47,9 @@ def _naive(loss, Z, Y):
     return -(Y * np.log(p) + (1 - Y) * np.log(1 - p)).sum(axis=1)
 
 
-@pytest.mark.parametrize("loss", CASES, ids=IDS)
-def test_per_sample_loss_matches_naive_formula(loss):
-    Z, Y = 2 * RNG.normal(size=(7, 3)), _targets(loss.name, 7, 3)
+@pytest.mark.parametrize(("loss", "soft"), CASES, ids=IDS)
+def test_per_sample_loss_matches_naive_formula(loss, soft):
+    Z, Y = 2 * RNG.normal(size=(7, 3)), _targets(loss.name, 7, 3, soft)
     np.testing.assert_allclose(loss.per_sample(Z, Y), _naive(loss, Z, Y), rtol=1e-10)
 
 
@@ -56,10 +60,10 @@ def _away_from_kinks(loss, Z, Y, gap=1e-3):
     return loss.name not in KINKED or all(np.abs(R - k).min() > gap for k in kinks)
 
 
-@pytest.mark.parametrize("loss", CASES, ids=IDS)
+@pytest.mark.parametrize(("loss", "soft"), CASES, ids=IDS)
 @pytest.mark.parametrize("weighted", [False, True])
-def test_delta_is_the_gradient_of_the_weighted_sum(loss, weighted):
-    Z, Y = RNG.normal(size=(5, 3)), _targets(loss.name, 5, 3)
+def test_delta_is_the_gradient_of_the_weighted_sum(loss, soft, weighted):
+    Z, Y = RNG.normal(size=(5, 3)), _targets(loss.name, 5, 3, soft)
     assert _away_from_kinks(loss, Z, Y)
     w = RNG.uniform(0.5, 2, size=5) if weighted else None
     delta = Z.copy()
@@ -77,7 +81,7 @@ def test_delta_is_the_gradient_of_the_weighted_sum(loss, weighted):
     np.testing.assert_allclose(delta, numeric, rtol=1e-5, atol=1e-7)
 
 
-@pytest.mark.parametrize("loss", CASES, ids=IDS)
+@pytest.mark.parametrize("loss", LOSS_CASES, ids=[f"{c.name}{c.params or ''}" for c in LOSS_CASES])
 def test_weighted_mean(loss):
     Z, Y = RNG.normal(size=(6, 2)), _targets(loss.name, 6, 2)
     w = np.array([1, 2, 0, 1, 3, 1.0])
@@ -85,9 +89,9 @@ def test_weighted_mean(loss):
     assert mean_loss(loss, Z, Y, w) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("loss", CASES, ids=IDS)
-def test_float32_value_and_delta_agree_with_float64(loss):
-    Z, Y = RNG.normal(size=(6, 2)), _targets(loss.name, 6, 2)
+@pytest.mark.parametrize(("loss", "soft"), CASES, ids=IDS)
+def test_float32_value_and_delta_agree_with_float64(loss, soft):
+    Z, Y = RNG.normal(size=(6, 2)), _targets(loss.name, 6, 2, soft)
     assert _away_from_kinks(loss, Z.astype(np.float32), Y.astype(np.float32))
     results = []
     for dtype in (np.float32, np.float64):
@@ -168,15 +172,32 @@ def test_get_refuses_bad_names_and_parameters(name, params, match):
         get(name, **params)
 
 
-@pytest.mark.parametrize("name", [n for n in sorted(LOSSES) if LOSSES[n].fused])
+@pytest.mark.parametrize(("name", "soft"), [(c.name, s) for c, s in CASES if c.fused])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_fused_loss_equals_loss_then_activation(name, dtype):
+def test_fused_loss_equals_loss_then_activation(name, soft, dtype):
     from sknet.nn.activations import OUTPUT_ACTIVATIONS
 
-    Z, Y = (30 * RNG.normal(size=(8, 4))).astype(dtype), _targets(name, 8, 4).astype(dtype)
+    Z = (30 * RNG.normal(size=(8, 4))).astype(dtype)
+    Y = _targets(name, 8, 4, soft).astype(dtype)
     loss = LOSSES[name]
     expected_values = loss.per_sample(Z, Y)
     expected_output = OUTPUT_ACTIVATIONS[loss.out_activation](Z.copy())
     fused = Z.copy()
     np.testing.assert_allclose(loss.fused(fused, Y), expected_values, rtol=1e-5)
     np.testing.assert_allclose(fused, expected_output, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", SOFT)
+def test_soft_targets_are_matched_exactly_at_the_minimum(name):
+    # The cross-entropy of soft targets Y is minimal where f(Z) = Y: for
+    # softmax at Z = log(Y) (up to a constant per row), for the logistic at
+    # Z = logit(Y). There the delta vanishes and the loss is the entropy of Y.
+    Y = _targets(name, 6, 3, soft=True)
+    Z = np.log(Y) + 2.0 if name == "log_loss" else np.log(Y) - np.log1p(-Y)
+    delta = Z.copy()
+    value = loss_and_delta(LOSSES[name], delta, Y)
+    np.testing.assert_allclose(delta, 0, atol=1e-12)
+    entropy = -xlogy(Y, Y).sum(axis=1)
+    if name == "binary_log_loss":
+        entropy -= xlogy(1 - Y, 1 - Y).sum(axis=1)
+    assert value == pytest.approx(entropy.mean())

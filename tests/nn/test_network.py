@@ -21,6 +21,15 @@ def _problem(loss, n=9, n_in=4, n_out=3, seed=0):
     return X, Y
 
 
+def _soft_problem(loss, n=9, n_in=4, n_out=3, seed=0):
+    """Soft targets: class probabilities, or values in [0, 1] (binary)."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, n_in))
+    if loss == "log_loss":
+        return X, rng.dirichlet(np.ones(n_out), size=n)
+    return X, rng.uniform(size=(n, n_out))
+
+
 def _numeric_gradient(net, theta, X, Y, w, alpha, h=1e-6):
     ws = net.workspace(X.shape[0])
     grad = np.empty_like(theta)
@@ -45,6 +54,19 @@ def test_gradient_matches_finite_differences(activation, loss, weighted, alpha):
     ws = net.workspace(len(X))
     net.loss_grad(theta, X, Y, w, alpha, ws)
     numeric = _numeric_gradient(net, theta, X, Y, w, alpha)
+    np.testing.assert_allclose(ws.grad, numeric, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("loss", ["log_loss", "binary_log_loss"])
+def test_gradient_with_soft_targets_matches_finite_differences(activation, loss):
+    X, Y = _soft_problem(loss)
+    w = np.random.RandomState(1).uniform(0.2, 3.0, size=len(X))
+    net = MLP((4, 5, 3), activation, loss)
+    theta = net.init(np.random.RandomState(2))
+    ws = net.workspace(len(X))
+    net.loss_grad(theta, X, Y, w, 0.1, ws)
+    numeric = _numeric_gradient(net, theta, X, Y, w, 0.1)
     np.testing.assert_allclose(ws.grad, numeric, rtol=1e-5, atol=1e-8)
 
 
