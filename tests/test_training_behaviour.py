@@ -47,9 +47,12 @@ def test_warm_start_continues_with_the_optimizer_state(reg_data, solver):
     )
     once = MLPRegressor(max_iter=6, **params).fit(X, y)
     twice = MLPRegressor(max_iter=3, warm_start=True, **params).fit(X, y)
-    state_after_three = twice._state.optimizer["step"]
+    state_after_three = twice._state["training"]["optimizer"]["step"]
     twice.fit(X, y)
-    assert state_after_three > 0 and twice._state.optimizer["step"] == 2 * state_after_three
+    assert (
+        state_after_three > 0
+        and twice._state["training"]["optimizer"]["step"] == 2 * state_after_three
+    )
     np.testing.assert_allclose(twice.coefs_[0], once.coefs_[0], rtol=1e-10)
     assert len(twice.loss_curve_) == 6 and twice.n_iter_ == 3
 
@@ -112,7 +115,7 @@ def test_every_schedule_with_every_stochastic_solver(clf_data, solver, schedule)
     )
     clf.fit(X, y)
     assert clf.loss_curve_[-1] < 0.9 * clf.loss_curve_[0]
-    final_lr = clf._state.lr
+    final_lr = clf._state["training"]["lr"]
     if schedule == "cosine":  # a cycle of max_iter epochs, then a restart
         assert final_lr == pytest.approx(lr0 * 0.5 * (1 + np.cos(np.pi * (clf.n_iter_ % 40) / 40)))
     elif schedule == "constant" or solver == "adam":  # adam ignores the others
@@ -133,7 +136,7 @@ def test_adaptive_schedule_lowers_the_rate_on_a_plateau(clf_data):
         max_iter=20,
         random_state=0,
     ).fit(X, y)
-    assert clf._state.lr < 0.01
+    assert clf._state["training"]["lr"] < 0.01
 
 
 @pytest.mark.parametrize(

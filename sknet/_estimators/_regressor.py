@@ -1,11 +1,17 @@
-"""MLPRegressor: real-valued targets, squared error or Poisson loss."""
+"""MLPRegressor: real-valued targets, any regression loss of the core."""
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 
-from ._base import BaseMLP
+from ..nn import losses
+from ._base import BaseMLP, store_parameters
+
+REGRESSION_LOSSES = sorted(
+    name for name, loss in losses.LOSSES.items() if loss.out_activation in ("identity", "exp")
+)
+"""The losses of ``nn.losses.LOSSES`` with a real (identity) or positive (exp) output."""
 
 
 class MLPRegressor(RegressorMixin, BaseMLP):
@@ -19,10 +25,14 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     Parameters
     ----------
-    loss : {'squared_error', 'poisson'}, default='squared_error'
+    loss : {'squared_error', 'poisson', 'absolute_error', 'huber', \
+'quantile'}, default='squared_error'
         'squared_error' has an identity output; 'poisson' a log link
-        (exponential output) for non-negative counts or rates.
-        With several outputs the reported loss sums the outputs' halved
+        (exponential output) for non-negative counts or rates. The robust
+        losses have an identity output: 'absolute_error' (the conditional
+        median), 'huber' (squared within ``delta=1`` of the target, absolute
+        beyond) and 'quantile' (the pinball loss of the median,
+        ``quantile=0.5``). With several outputs the reported loss sums the outputs' halved
         squared errors; scikit-learn averages them in ``loss_`` but, like
         sknet, optimizes the sum, so sknet's ``loss_`` and ``tol`` refer to
         the objective actually minimized.
@@ -43,7 +53,7 @@ validation_scores_, best_validation_score_, best_loss_, t_, n_iter_, \
 n_layers_, n_outputs_, n_features_in_, feature_names_in_
         As in :class:`MLPClassifier`.
     out_activation_ : str
-        'identity' for squared error, 'exp' for Poisson.
+        'exp' for Poisson, 'identity' for the other losses.
 
     Examples
     --------
@@ -59,7 +69,7 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
 
     _parameter_constraints = {
         **BaseMLP._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson"})],
+        "loss": [StrOptions(set(REGRESSION_LOSSES))],
     }
     _y_numeric = True
 
@@ -93,34 +103,7 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
         scoring=None,
         dtype=None,
     ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            loss=loss,
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun,
-            scoring=scoring,
-            dtype=dtype,
-        )
+        store_parameters(self, locals())
 
     def _encode_targets(self, y, fresh, classes, dtype):
         if self.loss == "poisson" and np.any(y < 0):
@@ -135,8 +118,11 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
                 f"{self.n_outputs_}; set warm_start=False to refit."
             )
         self.n_outputs_ = Y.shape[1]
-        self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
+        self.out_activation_ = losses.get(self._loss()).out_activation
         return Y.astype(dtype, copy=False)
+
+    def _loss(self):
+        return self.loss
 
     @_fit_context(prefer_skip_nested_validation=True)
     def _partial_fit(self, X, y, sample_weight=None):

@@ -21,6 +21,8 @@ from onnx.helper import np_dtype_to_tensor_dtype
 from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
+from ..nn.activations import ELU_ALPHA, LEAKY_RELU_SLOPE
+
 # Operator types an exported sknet network may contain. Every one has a CUDA
 # kernel in onnxruntime for float16, float and double (Gather and Cast also for
 # int64; Gather of string labels is the one step that stays on the CPU).
@@ -78,14 +80,14 @@ def _operator(op_type, **attributes):
 
 def _leaky_relu(writer, Z):
     if writer.dtype != np.float64:
-        return writer.node("LeakyRelu", [Z], alpha=0.01)
-    return writer.node("Max", [Z, writer.node("Mul", [Z, _scalar(writer, 0.01)])])
+        return writer.node("LeakyRelu", [Z], alpha=LEAKY_RELU_SLOPE)
+    return writer.node("Max", [Z, writer.node("Mul", [Z, _scalar(writer, LEAKY_RELU_SLOPE)])])
 
 
 def _elu(writer, Z):
     """elu(z) = max(z, 0) + exp(min(z, 0)) - 1 (alpha 1)."""
     if writer.dtype != np.float64:
-        return writer.node("Elu", [Z], alpha=1.0)
+        return writer.node("Elu", [Z], alpha=ELU_ALPHA)
     negative = writer.node("Exp", [writer.node("Min", [Z, _scalar(writer, 0.0)])])
     negative = writer.node("Sub", [negative, _scalar(writer, 1.0)])
     return writer.node("Add", [writer.node("Relu", [Z]), negative])

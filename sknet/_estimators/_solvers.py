@@ -1,0 +1,230 @@
+"""The solvers: how one fit call trains, for every value of ``solver``.
+
+``SOLVERS`` is the registry the estimators read: the ``solver`` parameter's
+options, ``partial_fit``'s availability (``stochastic``) and the training
+itself. A solver's ``fit(estimator, net, theta, data, y, rng,
+incremental, carried)`` trains ``theta`` in place, reports through one
+:class:`~._progress.FitProgress` (the same hooks for every solver), hands
+an :class:`Outcome` to the estimator, which sets its fitted attributes from
+it, then ends the fit's callback task and warns as scikit-learn does. The
+minibatch solvers take their optimizer from ``nn.optimizers.OPTIMIZERS``
+and their schedule from ``nn.schedules.SCHEDULES``; early stopping is one
+component,
+:class:`~._early_stopping.EarlyStopping`.
+"""
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from ..nn import optimizers, schedules
+from ..nn.lbfgs import fit_lbfgs
+from ..nn.training import DivergenceError, Settings, State, fit_minibatch
+from ._checks import divergence_remedy
+from ._early_stopping import EarlyStopping, new_record
+from ._progress import FitProgress
+
+
+@dataclass
+class Outcome:
+    """What a fit call leaves for the fitted attributes and the next call.
+
+    ``carried`` is plain data (see ``BaseMLP._starting_point``): the core's
+    training ``State`` as a dict under ``"training"`` and the early-stopping
+    record under ``"early_stopping"``.
+    """
+
+    n_iter: int
+    t: int
+    loss: float
+    loss_curve: list
+    best_loss: float = None
+    validation: dict = None  # the early-stopping record, when early stopping ran
+    carried: dict = None  # the state the next call continues; None: keep the old one
+
+
+class Minibatch:
+    """Epochs of shuffled minibatches with an optimizer and a schedule.
+
+    Parameters
+    ----------
+    optimizer : str
+        Name of the optimizer in ``nn.optimizers.OPTIMIZERS``.
+    hyperparameters : callable
+        ``hyperparameters(estimator) -> dict``: the optimizer's constructor
+        arguments, from the estimator's parameters.
+    schedules : set of str or None
+        The ``learning_rate`` values this solver follows; any other keeps
+        the rate constant (as scikit-learn's adam ignores its schedules).
+        None follows all of them.
+    """
+
+    stochastic = True
+
+    def __init__(self, optimizer, hyperparameters, schedules=None):
+        self.optimizer = optimizer
+        self.hyperparameters = hyperparameters
+        self.schedules = schedules
+
+    def schedule_name(self, estimator):
+        """The schedule this solver follows for the estimator's ``learning_rate``."""
+        if self.schedules is None or estimator.learning_rate in self.schedules:
+            return estimator.learning_rate
+        return "constant"
+
+    def fit(self, est, net, theta, data, y, rng, incremental, carried):
+        if est.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        optimizer = optimizers.OPTIMIZERS[self.optimizer](**self.hyperparameters(est))
+        state = self._state(est, carried.get("training"), optimizer, theta, incremental)
+        schedule = schedules.get(
+            self.schedule_name(est), power_t=est.power_t, n_epochs=est.max_iter
+        )
+        settings = _settings(est, data.n, incremental)
+        stopping, train = None, data
+        if est.early_stopping:
+            stopping = EarlyStopping(est, net, carried.get("early_stopping") or new_record())
+            train = stopping.split(data, y, rng)
+        progress = FitProgress(
+            est, data, y, net, settings.max_epochs, lowers_rate=schedule.lowers_rate
+        )
+        epochs_before = state.epochs
+        try:
+            reason = fit_minibatch(
+                net, theta, train, settings, optimizer, schedule, state, rng, stopping, progress
+            )
+        except DivergenceError:
+            if stopping is None or not stopping.has_best:
+                raise
+            reason = "diverged"
+        carried = dict(carried, training=vars(state))
+        if stopping is not None:
+            stopping.restore(theta)
+            carried["early_stopping"] = stopping.record
+        est._set_outcome(_outcome(state, state.epochs - epochs_before, stopping, carried))
+        progress.close(theta)
+        _warn_minibatch_end(est, reason, incremental, data, state, stopping)
+
+    def _state(self, est, carried, optimizer, theta, incremental):
+        """The carried-over training state, or a new one (also when the solver changed).
+
+        Optimizer moments carry over; the rate restarts from
+        ``learning_rate_init`` on every ``fit`` (as scikit-learn's new
+        optimizer does) and on a ``partial_fit`` whose rate settings changed,
+        so every parameter the user set takes effect.
+        """
+        template = optimizer.init(theta)
+        if carried is None:
+            state = State(lr=est.learning_rate_init, optimizer=template)
+        else:
+            state = State(**carried)
+            if state.optimizer.keys() != template.keys():
+                state.optimizer = template
+        rate = (self.schedule_name(est), est.learning_rate_init, est.power_t, est.max_iter)
+        if not incremental or state.schedule != rate:
+            state.restart(est.learning_rate_init, rate)
+        return state
+
+
+class LBFGS:
+    """Full-batch L-BFGS-B (SciPy); no minibatches, no learning rate."""
+
+    stochastic = False
+
+    def fit(self, est, net, theta, data, y, rng, incremental, carried):
+        progress = FitProgress(est, data, y, net, est.max_iter, task_name="iteration")
+        curve = []
+        hooks = _Recording(progress, curve)
+        result = fit_lbfgs(net, theta, data, est.alpha, est.max_iter, est.max_fun, est.tol, hooks)
+        loss = float(result.fun)
+        curve = curve or [loss]
+        est._set_outcome(Outcome(int(result.nit), data.n, loss, curve, best_loss=min(curve)))
+        progress.close(theta)
+        if result.reason == "interrupted":
+            warnings.warn("Training interrupted by user.")
+        elif result.reason == "not_converged":
+            warnings.warn(
+                f"lbfgs failed to converge after {result.nit} iterations "
+                f"({result.message}). Increase max_iter or scale the data.",
+                ConvergenceWarning,
+            )
+
+
+class _Recording:
+    """Hooks that append each iteration's loss to ``curve``, then report it."""
+
+    def __init__(self, hooks, curve):
+        self.hooks, self.curve = hooks, curve
+        self.epoch_begin = hooks.epoch_begin
+
+    def epoch_end(self, record, theta):
+        self.curve.append(record.loss)
+        return self.hooks.epoch_end(record, theta)
+
+
+SOLVERS = {
+    "lbfgs": LBFGS(),
+    "sgd": Minibatch(
+        "sgd", lambda est: dict(momentum=est.momentum, nesterov=est.nesterovs_momentum)
+    ),
+    "adam": Minibatch(
+        "adam",
+        lambda est: dict(beta_1=est.beta_1, beta_2=est.beta_2, epsilon=est.epsilon),
+        schedules={"constant", "cosine"},
+    ),
+}
+"""The estimators' solvers by name: what ``solver`` accepts."""
+
+
+def _outcome(state, n_iter, stopping, carried):
+    return Outcome(
+        n_iter=n_iter,
+        t=state.samples_seen,
+        loss=state.loss_curve[-1] if state.loss_curve else np.nan,
+        loss_curve=state.loss_curve,
+        best_loss=state.best_loss,
+        validation=None if stopping is None else stopping.record,
+        carried=carried,
+    )
+
+
+def _settings(est, n_samples, incremental):
+    return Settings(
+        batch_size=_batch_size(est.batch_size, n_samples),
+        max_epochs=1 if incremental else est.max_iter,
+        lr0=est.learning_rate_init,
+        alpha=est.alpha,
+        shuffle=est.shuffle,
+        tol=est.tol,
+        n_iter_no_change=est.n_iter_no_change,
+    )
+
+
+def _batch_size(batch_size, n_samples):
+    if batch_size == "auto":
+        return min(200, n_samples)
+    if batch_size > n_samples:
+        warnings.warn(
+            "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped"
+        )
+    return int(np.clip(batch_size, 1, n_samples))
+
+
+def _warn_minibatch_end(est, reason, incremental, data, state, stopping):
+    if reason == "interrupted":
+        warnings.warn("Training interrupted by user.")
+    elif reason == "diverged":
+        warnings.warn(
+            f"Training diverged in epoch {state.epochs + 1} (non-finite loss "
+            "or predictions); early stopping kept the best weights, with validation "
+            f"score {stopping.record['best_score']:.6g}. {divergence_remedy(est, data)}",
+            ConvergenceWarning,
+        )
+    elif reason == "max_epochs" and not incremental:
+        warnings.warn(
+            f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
+            "the optimization hasn't converged yet.",
+            ConvergenceWarning,
+        )
