@@ -177,6 +177,24 @@ def test_early_stopping_restores_the_best_weights(clf_data):
     np.testing.assert_allclose(again.coefs_[0], clf.coefs_[0])
 
 
+def test_early_stopping_scores_each_epochs_parameters_on_a_copy(clf_data):
+    # The scorer gets a model holding the epoch's parameters, never the
+    # estimator being fitted; the best epoch's are the ones kept.
+    X, y = clf_data
+    seen = []
+
+    def accuracy(model, X_val, y_val):
+        seen.append((model, [W.copy() for W in model.coefs_]))
+        return float(np.mean(model.predict(X_val) == y_val))
+
+    clf = MLPClassifier((8,), early_stopping=True, scoring=accuracy, max_iter=20, random_state=0)
+    clf.fit(X, y)
+    assert len(seen) == clf.n_iter_ and all(model is not clf for model, _ in seen)
+    best = seen[int(np.argmax(clf.validation_scores_))][1]
+    for kept, scored in zip(clf.coefs_, best):
+        np.testing.assert_array_equal(kept, scored)
+
+
 def test_without_early_stopping_validation_attributes_are_none(clf_data):
     X, y = clf_data
     clf = MLPClassifier((4,), max_iter=3).fit(X, y)
@@ -280,6 +298,39 @@ class TestCallbacks:
 
         clf = MLPClassifier((8,), max_iter=50).set_callbacks(StopAfterTwo()).fit(X, y)
         assert clf.n_iter_ == 2
+
+    def test_lbfgs_iterations_are_tasks_as_epochs_are(self, clf_data):
+        from sklearn.callback import ScoringMonitor
+
+        X, y = clf_data
+        monitor = ScoringMonitor(scoring="accuracy")
+        clf = MLPClassifier((8,), solver="lbfgs", max_iter=6, random_state=0)
+        clf.set_callbacks(monitor).fit(X, y)
+        rows = [r for r in _log_rows(monitor.get_logs()) if r.get("task_name") == "iteration"]
+        assert len(rows) == clf.n_iter_ == 6
+        assert rows[-1]["accuracy"] == pytest.approx(clf.score(X, y))
+
+    @pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+    def test_callback_can_stop_every_solver(self, clf_data, solver, recwarn):
+        X, y = clf_data
+
+        class StopAtSecondIteration:
+            def setup(self, estimator, context):
+                pass
+
+            def on_fit_task_begin(self, estimator, context):
+                pass
+
+            def on_fit_task_end(self, estimator, context):
+                return context.task_name != "fit" and context.task_id == 1
+
+            def teardown(self, estimator, context):
+                pass
+
+        clf = MLPClassifier((8,), solver=solver, max_iter=50, random_state=0)
+        clf.set_callbacks(StopAtSecondIteration()).fit(X, y)
+        assert clf.n_iter_ == len(clf.loss_curve_) == 2
+        assert not [w for w in recwarn if "converge" in str(w.message)]
 
     def test_progress_bar_inside_grid_search(self, clf_data, capsys):
         from sklearn.callback import ProgressBar
