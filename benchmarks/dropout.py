@@ -2,7 +2,7 @@
 
     python -m benchmarks.dropout [--rows 15000] [--repeats 7] [--threads 1] [--rate 0.2]
 
-The reference case of issue 2 (15,000 x 100, 10 classes, hidden (256, 128),
+The reference case of ``benchmarks.reference`` (15,000 x 100, 10 classes, hidden (256, 128),
 sgd with Nesterov momentum, batch 200), one epoch of ``training.run_epoch``
 per call, contenders in turns with BLAS pinned (see ``_harness``): no
 dropout; dropout on both hidden layers with masks from a legacy

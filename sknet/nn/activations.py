@@ -70,7 +70,7 @@ def _tanh_derivative(Z, A, dA):
 
 
 def _relu(Z):
-    # A broadcast row of zeros: NumPy 2.x runs max(Z, row) 2-3x faster than
+    # A broadcast row of zeros: NumPy 2.x runs max(Z, row) faster than
     # max(Z, 0) with a scalar operand.
     return np.maximum(Z, _zeros_row(Z.shape[-1], Z.dtype.str), out=Z)
 

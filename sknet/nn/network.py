@@ -157,8 +157,8 @@ class MLP:
 
         ``delta`` is the output delta; the hidden deltas overwrite ``ws.dA``.
         ``masks`` are those the forward pass used. Bias gradients are column
-        sums, taken as ``ones @ delta`` (a BLAS matrix-vector product, about
-        3x faster than ``delta.sum(axis=0)``).
+        sums, taken as ``ones @ delta`` (a BLAS matrix-vector product, faster
+        than ``delta.sum(axis=0)``).
         """
         gWs, gbs = ws.views(ws.grad)
         m = X.shape[0]
