@@ -202,8 +202,14 @@ def _task(estimator):
 
 
 def label_values(classes):
-    """Class values as an ONNX-friendly array: int64, float64 or str."""
+    """Class values as an ONNX-friendly array: int64, uint64, float64 or str.
+
+    Integers are int64 as in skl2onnx, unless they are unsigned and beyond
+    int64's range: those stay uint64 (int64 would wrap them to negatives).
+    """
     classes = np.asarray(classes)
+    if classes.dtype.kind == "u" and classes.size and classes.max() > np.iinfo(np.int64).max:
+        return classes.astype(np.uint64)
     if classes.dtype.kind in "biu":
         return classes.astype(np.int64)
     if classes.dtype.kind == "f":
@@ -211,11 +217,23 @@ def label_values(classes):
     return np.array([str(c) for c in classes], dtype=object)
 
 
-def io_dtype(input_dtype, spec):
-    """dtype of the graph's float outputs: the input's, as in skl2onnx.
+def io_dtype(input_dtype):
+    """dtype of the graph's float outputs, as skl2onnx's MLP converter sets it.
 
-    Float and double inputs fix the compute type; any other input (ints,
-    booleans) is cast to the dtype the network was fitted in.
+    A float or double input gives outputs of its type; any other input (ints,
+    booleans) gives float outputs.
+    """
+    if input_dtype in (np.float32, np.float64):
+        return np.dtype(input_dtype)
+    return np.dtype(np.float32)
+
+
+def compute_dtype(input_dtype, spec):
+    """dtype the network computes in: a float input's, else the fitted one.
+
+    Integer and boolean inputs are cast to the dtype the network was fitted
+    in, so labels agree with ``predict`` exactly; only the outputs are then
+    cast to float, as ``io_dtype`` says.
     """
     if input_dtype in (np.float32, np.float64):
         return np.dtype(input_dtype)
@@ -242,15 +260,11 @@ def write_network(writer, X, spec):
     return A
 
 
-def _cast(writer, X, from_dtype, to_dtype, output=None):
+def cast(writer, X, from_dtype, to_dtype, output=None):
+    """``X`` as ``to_dtype`` (named ``output`` when given): a Cast where needed."""
     if np.dtype(from_dtype) != np.dtype(to_dtype):
         return writer.node("Cast", [X], output, to=onnx_type(to_dtype))
     return X if output is None else writer.node("Identity", [X], output)
-
-
-def _compute_input(writer, X, input_dtype):
-    """``X`` cast to the compute dtype ``writer.dtype`` when it differs."""
-    return _cast(writer, X, input_dtype, writer.dtype)
 
 
 def _binary_head(writer, A):
@@ -278,23 +292,20 @@ def _above_half(writer, A):
 HEADS = {"binary": _binary_head, "multiclass": _multiclass_head, "multilabel": _multilabel_head}
 
 
-def write_classifier(writer, X, spec, input_dtype, label, probabilities, nocl=False):
+def write_classifier(writer, X, spec, label, probabilities, out_dtype, nocl=False):
     """Write a classifier: ``label`` (N,) or (N, n_labels), ``probabilities`` (N, C).
 
-    ``nocl=True`` outputs class indices instead of class values.
+    ``X`` is in the compute dtype ``writer.dtype``; ``probabilities`` is
+    ``out_dtype``. ``nocl=True`` outputs class indices instead of class values.
     """
-    A = write_network(writer, _compute_input(writer, X, input_dtype), spec)
-    proba, index = HEADS[spec.task](writer, A)
-    _cast(writer, proba, writer.dtype, io_dtype(input_dtype, spec), probabilities)
+    proba, index = HEADS[spec.task](writer, write_network(writer, X, spec))
+    cast(writer, proba, writer.dtype, out_dtype, probabilities)
     if spec.task == "multilabel" or nocl:
         return writer.node("Identity", [index], label)
     classes = writer.constant("classes", label_values(spec.classes))
     return writer.node("Gather", [classes, index], label, axis=0)
 
 
-def write_regressor(writer, X, spec, input_dtype, output):
-    """Write a regressor: ``output`` (N,) for one target, else (N, n_outputs)."""
-    A = write_network(writer, _compute_input(writer, X, input_dtype), spec)
-    if spec.n_outputs == 1:
-        A = writer.node("Reshape", [A, writer.constant("flat", np.array([-1], np.int64))])
-    return _cast(writer, A, writer.dtype, io_dtype(input_dtype, spec), output)
+def write_regressor(writer, X, spec, output, out_dtype):
+    """Write a regressor: ``output`` (N, n_outputs), (N, 1) for one target as in skl2onnx."""
+    return cast(writer, write_network(writer, X, spec), writer.dtype, out_dtype, output)

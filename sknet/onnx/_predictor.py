@@ -1,11 +1,14 @@
 """``OnnxPredictor``: scikit-learn's predict / predict_proba / score on onnxruntime."""
 
 import os
+import re
 import warnings
+from numbers import Integral
 
 import numpy as np
 import onnx
 import onnxruntime as ort
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.metrics import accuracy_score, r2_score
 
@@ -18,6 +21,9 @@ _NUMPY_TYPES = {
     "tensor(float16)": np.float16,
     "tensor(int64)": np.int64,
     "tensor(int32)": np.int32,
+    "tensor(uint64)": np.uint64,
+    "tensor(bool)": np.bool_,
+    "tensor(string)": np.str_,
 }
 
 
@@ -37,7 +43,8 @@ class OnnxPredictor:
     Inputs are cast to the model's input type and run in batches of
     ``batch_size`` rows, so intermediate memory stays bounded (a ``np.memmap``
     is read a batch at a time). On CUDA, inputs and outputs go through IO
-    binding.
+    binding. A model with one input per column (exported from a DataFrame)
+    takes a DataFrame or a dict of columns, matched to the inputs by name.
 
     Parameters
     ----------
@@ -61,6 +68,8 @@ class OnnxPredictor:
         All providers of the session, in priority order.
     n_features_in_ : int or None
         Input width the model expects (None when the model leaves it free).
+    feature_names_in_ : ndarray of str
+        The input names of a model with one input per column (only then).
 
     Examples
     --------
@@ -99,82 +108,186 @@ class OnnxPredictor:
                 RuntimeWarning,
                 stacklevel=2,
             )
-        self.batch_size = int(batch_size)
+        self.batch_size = _check_batch_size(batch_size)
         on_cuda = self.provider_ in _CUDA_PROVIDERS
         self.io_binding = on_cuda if io_binding is None else bool(io_binding)
         self._device = "cuda" if on_cuda else "cpu"
         self._read_signature()
 
     def _read_signature(self):
-        inputs = self.session.get_inputs()
-        if len(inputs) != 1:
-            raise ValueError(f"OnnxPredictor needs a model with one input, not {len(inputs)}.")
-        self._input = inputs[0].name
-        self._input_dtype = _NUMPY_TYPES.get(inputs[0].type, np.float32)
-        width = inputs[0].shape[-1] if len(inputs[0].shape) == 2 else None
-        self.n_features_in_ = width if isinstance(width, int) else None
+        self._inputs = self.session.get_inputs()
+        self._types = {i.name: _NUMPY_TYPES.get(i.type, np.float32) for i in self._inputs}
+        widths = [i.shape[-1] if len(i.shape) == 2 else None for i in self._inputs]
+        known = all(isinstance(width, int) for width in widths)
+        self.n_features_in_ = sum(widths) if known else None
+        if len(self._inputs) > 1:
+            self.feature_names_in_ = np.array([i.name for i in self._inputs], dtype=object)
         self._outputs = self.session.get_outputs()
-        self._bindable = {o.name: o.type in _NUMPY_TYPES for o in self._outputs}
+        self._proba = _probability_outputs(self._outputs)
+        numeric = {t for t, dtype in _NUMPY_TYPES.items() if dtype is not np.str_}
+        self._bindable = {o.name: o.type in numeric for o in [*self._inputs, *self._outputs]}
 
     @property
     def is_classifier(self):
-        """True when the model has a probabilities output next to its labels."""
-        return len(self._outputs) >= 2
+        """True when the model has probabilities next to its labels."""
+        return bool(self._proba)
 
     def predict(self, X):
-        """Predicted labels (classifier) or values (regressor), as ``predict``."""
-        return self._run(X, self._outputs[0])
+        """Predicted labels (classifier) or values (regressor), as ``predict``.
+
+        ``X`` is an array-like (N, n_features) for a model with one input; a
+        model with one input per column (exported from a DataFrame) takes a
+        DataFrame or a dict of columns, matched to the inputs by name. One
+        regression target comes back as (N,), as scikit-learn returns it.
+        """
+        values = self._run(X, [self._outputs[0]])[0]
+        one_target = not self.is_classifier and values.ndim == 2 and values.shape[1] == 1
+        return values.ravel() if one_target else values
 
     def predict_proba(self, X):
-        """Class probabilities (N, n_classes), as the estimator's ``predict_proba``."""
+        """Class probabilities (N, n_classes), as the estimator's ``predict_proba``.
+
+        The same for every ``zipmap`` option of the export: a tensor, ZipMap's
+        list of dicts, or one output per class (``zipmap="columns"``).
+        """
         if not self.is_classifier:
             raise AttributeError("This ONNX model has no probabilities output.")
-        return self._run(X, self._outputs[1])
+        columns = self._run(X, self._proba)
+        return columns[0] if len(columns) == 1 else np.column_stack(columns)
 
     def score(self, X, y, sample_weight=None):
         """Accuracy for classifiers, R^2 for regressors, as scikit-learn's ``score``."""
         metric = accuracy_score if self.is_classifier else r2_score
         return metric(y, self.predict(X), sample_weight=sample_weight)
 
-    def _run(self, X, output):
-        X = self._check(X)
-        if X.shape[0] <= self.batch_size:  # one call: no result buffer, no copy
-            batch = np.ascontiguousarray(X, self._input_dtype)
-            return _as_array(self._run_batch(batch, output))
-        result = None
-        for start in range(0, X.shape[0], self.batch_size):
-            batch = np.ascontiguousarray(X[start : start + self.batch_size], self._input_dtype)
-            values = _as_array(self._run_batch(batch, output))
-            if result is None:
-                result = np.empty((X.shape[0],) + values.shape[1:], values.dtype)
-            result[start : start + len(values)] = values
-        return result
+    def _run(self, X, outputs):
+        """The ``outputs`` as arrays, computed ``batch_size`` rows at a time."""
+        feeds = self._feeds(X)
+        n_samples = len(next(iter(feeds.values())))
+        if n_samples <= self.batch_size:  # one call: no result buffer, no copy
+            batch = _batch(feeds, self._types, 0, None)
+            return [_as_array(v) for v in self._run_batch(batch, outputs)]
+        results = None
+        for start in range(0, n_samples, self.batch_size):
+            batch = _batch(feeds, self._types, start, start + self.batch_size)
+            values = [_as_array(v) for v in self._run_batch(batch, outputs)]
+            if results is None:
+                results = [np.empty((n_samples,) + v.shape[1:], v.dtype) for v in values]
+            for result, value in zip(results, values):
+                result[start : start + len(value)] = value
+        return results
 
-    def _run_batch(self, batch, output):
+    def _run_batch(self, feeds, outputs):
         # Strings never live on the GPU, and onnxruntime (1.32) crashes when it
         # copies a bound string output: those go through a plain run.
-        if not (self.io_binding and self._bindable[output.name]):
-            return self.session.run([output.name], {self._input: batch})[0]
+        names = [o.name for o in outputs]
+        if not (self.io_binding and all(self._bindable[name] for name in [*feeds, *names])):
+            return self.session.run(names, feeds)
         binding = self.session.io_binding()
-        binding.bind_cpu_input(self._input, batch)
-        binding.bind_output(output.name, self._device)
+        for name, values in feeds.items():
+            binding.bind_cpu_input(name, values)
+        for name in names:
+            binding.bind_output(name, self._device)
         self.session.run_with_iobinding(binding)
-        return binding.copy_outputs_to_cpu()[0]
+        return binding.copy_outputs_to_cpu()
 
-    def _check(self, X):
-        """A 2-D array-like of the right width; not copied, not cast here."""
-        X = X.to_numpy() if hasattr(X, "to_numpy") else X
-        X = X if isinstance(X, np.ndarray) else np.asarray(X)
-        if X.ndim != 2:
-            raise ValueError(f"Expected a 2-D array, got an array of shape {X.shape}.")
-        if X.shape[0] == 0:
+    def _feeds(self, X):
+        """{input name: 2-D array of its type}, checked; not copied where possible."""
+        if sparse.issparse(X):
+            raise TypeError(
+                "Sparse data was passed for X, but dense data is required. Use "
+                "'.toarray()' to convert to a dense numpy array."
+            )
+        columns = _columns(X, self._inputs)
+        if columns is None:
+            if len(self._inputs) > 1:
+                names = ", ".join(i.name for i in self._inputs)
+                raise ValueError(
+                    f"This model has one input per column ({names}): pass a pandas "
+                    "DataFrame or a dict of columns, not an array."
+                )
+            columns = {self._inputs[0].name: _as_2d(X)}
+        self._check(columns)
+        return columns
+
+    def _check(self, feeds):
+        """The right widths and at least one row, as scikit-learn checks them."""
+        shapes = {name: values.shape for name, values in feeds.items()}
+        if len({shape[0] for shape in shapes.values()}) > 1:
+            raise ValueError(f"The columns have different lengths: {shapes}.")
+        if next(iter(shapes.values()))[0] == 0:
             raise ValueError("Found array with 0 sample(s); a minimum of 1 is required.")
-        if self.n_features_in_ is not None and X.shape[1] != self.n_features_in_:
+        width = sum(shape[1] for shape in shapes.values())
+        if self.n_features_in_ is not None and width != self.n_features_in_:
             raise ValueError(
-                f"X has {X.shape[1]} features, but OnnxPredictor is expecting "
+                f"X has {width} features, but OnnxPredictor is expecting "
                 f"{self.n_features_in_} features as input."
             )
-        return X
+
+
+def _check_batch_size(batch_size):
+    if isinstance(batch_size, bool) or not isinstance(batch_size, Integral) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    return int(batch_size)
+
+
+def _probability_outputs(outputs):
+    """The outputs holding probabilities: one tensor or ZipMap, or one per class."""
+    if len(outputs) < 2:
+        return []
+    if outputs[1].type.startswith("seq") or len(outputs[1].shape) == 2:
+        return [outputs[1]]
+    floats = ("tensor(float)", "tensor(double)", "tensor(float16)")
+    return [o for o in outputs[1:] if o.type in floats and len(o.shape) == 1]
+
+
+def _onnx_name(column):
+    """The input name skl2onnx gives a DataFrame column (C-style, no leading digit)."""
+    name = re.sub(r"[^\w+]", "_", str(column))
+    return "_" + name if re.match("^[0-9]", name) else name
+
+
+def _columns(X, inputs):
+    """{input name: column} from a dict or DataFrame whose columns are the inputs."""
+    if not (isinstance(X, dict) or hasattr(X, "columns")):
+        return None
+    keys = {}
+    for key in X.keys() if isinstance(X, dict) else X.columns:
+        keys.setdefault(key, key)
+        keys.setdefault(_onnx_name(key), key)
+    missing = [i.name for i in inputs if i.name not in keys]
+    if not missing:
+        return {i.name: _column(X[keys[i.name]]) for i in inputs}
+    if len(inputs) == 1 and not isinstance(X, dict):
+        return None  # a DataFrame for a model with one input X
+    raise ValueError(f"X has no column for the model's inputs {missing}.")
+
+
+def _array(values):
+    values = values.to_numpy() if hasattr(values, "to_numpy") else values
+    return values if isinstance(values, np.ndarray) else np.asarray(values)
+
+
+def _as_2d(X):
+    """The one input's array: 2-D, as scikit-learn requires."""
+    X = _array(X)
+    if X.ndim != 2:
+        raise ValueError(f"Expected a 2-D array, got an array of shape {X.shape}.")
+    return X
+
+
+def _column(values):
+    """A column (1-D, or 2-D of width one) as the (N, 1) array an input takes."""
+    values = _array(values)
+    return values.reshape(-1, 1) if values.ndim == 1 else _as_2d(values)
+
+
+def _batch(feeds, types, start, stop):
+    """Rows ``start:stop`` of every input, contiguous and of the input's type."""
+    return {
+        name: np.ascontiguousarray(values[start:stop], types[name])
+        for name, values in feeds.items()
+    }
 
 
 def _as_array(values):

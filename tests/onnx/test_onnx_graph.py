@@ -101,7 +101,8 @@ def test_random_architectures(sizes, activation, task, dtype, n_features, seed):
     outputs = run(to_onnx(model), Xs)
     tol = TOLERANCE[dtype]
     if Estimator is MLPRegressor:
-        np.testing.assert_allclose(outputs[0], model.predict(Xs), rtol=tol, atol=tol)
+        expected = model.predict(Xs).reshape(len(Xs), -1)
+        np.testing.assert_allclose(outputs[0], expected, rtol=tol, atol=tol)
         return
     proba = model.predict_proba(Xs)
     np.testing.assert_allclose(outputs[1], proba, rtol=tol, atol=tol)

@@ -7,7 +7,8 @@ import pytest
 
 onnxruntime = pytest.importorskip("onnxruntime")
 
-from onnx_cases import TARGETS, TASKS, X, fitted  # noqa: E402
+from onnx_cases import TARGETS, TASKS, X, fitted, fitted_frame_pipeline, frame  # noqa: E402
+from scipy import sparse  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
@@ -100,3 +101,59 @@ def test_cuda(task, compress):
         np.testing.assert_allclose(predictor.predict(X), expected, rtol=tol, atol=tol)
     else:
         assert agreement >= (1.0 if compress is None else 0.95)
+
+
+@pytest.mark.parametrize("batch_size", [0, -3, 2.5, True, None])
+def test_bad_batch_size_raises_clearly(batch_size):
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        OnnxPredictor(fitted("binary"), CPU, batch_size=batch_size)
+
+
+def test_sparse_input_raises_clearly():
+    predictor = OnnxPredictor(fitted("binary"), CPU)
+    with pytest.raises(TypeError, match=r"dense data is required\. Use '\.toarray"):
+        predictor.predict(sparse.csr_matrix(X))
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass-str", "multiclass"])
+@pytest.mark.parametrize(
+    "options",
+    [{"zipmap": "columns"}, {"zipmap": True}, {"zipmap": False, "output_class_labels": True}],
+)
+def test_predict_proba_is_n_by_classes_for_every_zipmap_option(task, options):
+    model = fitted(task, "relu", np.float32)
+    Xf = X.astype(np.float32)
+    predictor = OnnxPredictor(to_onnx(model, options={id(model): options}), CPU, batch_size=7)
+    proba = predictor.predict_proba(Xf)
+    assert proba.shape == (len(X), len(model.classes_))
+    np.testing.assert_allclose(proba, model.predict_proba(Xf), atol=1e-5)
+    np.testing.assert_array_equal(predictor.predict(Xf), model.predict(Xf))
+
+
+@pytest.mark.parametrize("container", ["DataFrame", "dict of lists", "reordered with extra"])
+def test_runs_one_input_per_column(container):
+    """A DataFrame pipeline's model: inputs matched to columns by name, in batches."""
+    pipeline = fitted_frame_pipeline("multiclass-str")
+    df, _ = frame()
+    predictor = OnnxPredictor(to_onnx(pipeline, df), CPU, batch_size=7)
+    given = {
+        "DataFrame": df,
+        "dict of lists": {name: df[name].tolist() for name in df.columns},
+        "reordered with extra": df[df.columns[::-1]].assign(extra=1.0),
+    }[container]
+    np.testing.assert_array_equal(predictor.predict(given), pipeline.predict(df))
+    np.testing.assert_allclose(predictor.predict_proba(given), pipeline.predict_proba(df))
+    assert predictor.score(given, TARGETS["multiclass-str"]) == pipeline.score(
+        df, TARGETS["multiclass-str"]
+    )
+    assert list(predictor.feature_names_in_) == ["annual_income", "age", "member", "city", "plan"]
+
+
+def test_one_input_per_column_needs_the_columns():
+    pipeline = fitted_frame_pipeline("binary")
+    df, _ = frame()
+    predictor = OnnxPredictor(to_onnx(pipeline, df), CPU)
+    with pytest.raises(ValueError, match="no column for the model's inputs \\['city'\\]"):
+        predictor.predict(df.drop(columns="city"))
+    with pytest.raises(ValueError, match=r"one input per column .*DataFrame or a dict"):
+        predictor.predict(np.zeros((3, 5)))
