@@ -25,11 +25,18 @@ except ImportError as error:
 from .._estimators import MLPClassifier, MLPRegressor
 from ._compress import quantize_int8
 from ._export import to_onnx
-from ._graph import CUDA_OPERATORS
+from ._placement import DEFAULT_OPSET, cuda_fallbacks
 from ._predictor import OnnxPredictor
 from ._skl2onnx import register
 
 register(MLPClassifier)
 register(MLPRegressor)
 
-__all__ = ["CUDA_OPERATORS", "OnnxPredictor", "quantize_int8", "register", "to_onnx"]
+__all__ = [
+    "DEFAULT_OPSET",
+    "OnnxPredictor",
+    "cuda_fallbacks",
+    "quantize_int8",
+    "register",
+    "to_onnx",
+]

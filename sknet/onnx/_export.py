@@ -7,10 +7,13 @@ from skl2onnx.algebra.type_helper import guess_initial_types
 from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from ._compress import COMPRESSIONS, quantize_int8
+from ._float16 import check_float16_range
 from ._graph import label_values
+from ._placement import DEFAULT_OPSET
 from ._skl2onnx import REGISTERED
 
 _FLOAT_TYPES = {np.dtype(np.float32): FloatTensorType, np.dtype(np.float64): DoubleTensorType}
@@ -54,16 +57,21 @@ def to_onnx(
         ``[("num", FloatTensorType([None, 1])), ("color", StringTensorType([None, 1]))]``;
         they override the types ``X`` would give.
     target_opset : int, default=None
-        ONNX opset; skl2onnx's latest tested one by default.
+        ONNX opset; ``DEFAULT_OPSET`` (20) by default, the highest at which
+        onnxruntime's CUDA provider has a kernel for every node sknet writes
+        (see :func:`cuda_fallbacks`).
     options : dict, default=None
         skl2onnx converter options, keyed by class or ``id(estimator)``. sknet
         classifiers accept ``zipmap`` (False here unless asked for), ``nocl``
         (labels as class indices), ``output_class_labels`` and ``float16``.
     compress : {None, "float16", "int8"}, default=None
-        ``"float16"`` stores the weights and computes in float16, with inputs
-        and outputs kept in float32/float64 (for GPUs). ``"int8"`` applies
-        onnxruntime's dynamic int8 quantization to the network's MatMul
-        weights (for CPUs; needs a float32 input).
+        ``"float16"`` stores the weights in float16 and computes the hidden
+        layers in float16, the output layer and head in float32, with inputs
+        and outputs kept in float32/float64 (for GPUs); a ``UserWarning``
+        says when a value of the float16 layers would exceed float16's range
+        on ``X`` (pass the training data). ``"int8"`` applies onnxruntime's
+        dynamic int8 quantization to the network's MatMul weights (for CPUs;
+        needs a float32 input); see :func:`quantize_int8` for static QDQ.
 
     Returns
     -------
@@ -94,9 +102,14 @@ def to_onnx(
     if initial_types is None:
         initial_types = _input_types(model, X, _check_dtype(dtype), networks[0])
     onx = skl2onnx.to_onnx(
-        model, initial_types=initial_types, target_opset=target_opset, options=options
+        model,
+        initial_types=initial_types,
+        target_opset=DEFAULT_OPSET if target_opset is None else target_opset,
+        options=options,
     )
     _check_zipmap_type(onx)
+    if compress == "float16":
+        check_float16_range(onx, X)
     return quantize_int8(onx) if compress == "int8" else onx
 
 
@@ -178,8 +191,12 @@ def _column_types(X, dtype):
 
 
 def _options(model, networks, options, compress):
-    """skl2onnx options: no ZipMap by default, float16 when asked; user's win."""
-    merged = {}
+    """skl2onnx options: no ZipMap, float16 when asked, CUDA-able scalers; user's win.
+
+    skl2onnx writes a float32 StandardScaler as ``ai.onnx.ml.Scaler``, which
+    has no CUDA kernel; ``div="div"`` makes it Sub and Div.
+    """
+    merged = {StandardScaler: {"div": "div"}}
     for network in networks:
         default = {"zipmap": False} if is_classifier(network) else {}
         merged[type(network)] = {**default, **({"float16": True} if compress == "float16" else {})}

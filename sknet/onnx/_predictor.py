@@ -1,49 +1,22 @@
 """``OnnxPredictor``: scikit-learn's predict / predict_proba / score on onnxruntime."""
 
-import os
-import re
-import warnings
-from numbers import Integral
-
 import numpy as np
-import onnx
-import onnxruntime as ort
-from scipy import sparse
-from sklearn.base import BaseEstimator
 from sklearn.metrics import accuracy_score, r2_score
 
-# Providers whose outputs live in CUDA memory and are worth IO binding.
-_CUDA_PROVIDERS = ("CUDAExecutionProvider", "TensorrtExecutionProvider")
-
-_NUMPY_TYPES = {
-    "tensor(float)": np.float32,
-    "tensor(double)": np.float64,
-    "tensor(float16)": np.float16,
-    "tensor(int64)": np.int64,
-    "tensor(int32)": np.int32,
-    "tensor(uint64)": np.uint64,
-    "tensor(bool)": np.bool_,
-    "tensor(string)": np.str_,
-}
-
-
-def default_providers():
-    """CUDA first when this onnxruntime build has it, then the CPU."""
-    if "CUDAExecutionProvider" in ort.get_available_providers():
-        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
-    return ["CPUExecutionProvider"]
+from ._feeds import Inputs, check_batch_size
+from ._session import create_session, load_model
 
 
 class OnnxPredictor:
     """Run an exported model with onnxruntime, with scikit-learn's conventions.
 
-    The first provider onnxruntime really uses is in ``provider_``: onnxruntime
-    falls back to the CPU without error when CUDA cannot be loaded, so a
-    ``RuntimeWarning`` says when the first requested provider was not obtained.
-    Inputs are cast to the model's input type and run in batches of
-    ``batch_size`` rows, so intermediate memory stays bounded (a ``np.memmap``
-    is read a batch at a time). On CUDA, inputs and outputs go through IO
-    binding. A model with one input per column (exported from a DataFrame)
+    The provider onnxruntime really runs the model on is read back from the
+    session into ``provider_``: onnxruntime falls back to the CPU without
+    error when CUDA cannot be loaded, and runs single nodes without a CUDA
+    kernel on the CPU; either gets a ``RuntimeWarning``. Inputs are cast to
+    the model's input types and run in batches of ``batch_size`` rows, so
+    intermediate memory stays bounded (a ``np.memmap`` is read a batch at a
+    time). A model with one input per column (exported from a DataFrame)
     takes a DataFrame or a dict of columns, matched to the inputs by name.
 
     Parameters
@@ -51,12 +24,20 @@ class OnnxPredictor:
     model_or_path : onnx.ModelProto, bytes, str, os.PathLike or estimator
         An ONNX model, its serialized bytes, a path to an ``.onnx`` file, or a
         fitted sknet estimator / Pipeline (exported with ``to_onnx``).
-    providers : list of str, default=None
-        onnxruntime execution providers; CUDA first when available by default.
+    providers : list of str or (str, dict), default=None
+        onnxruntime execution providers, as names or ``(name, options)``
+        pairs. By default CUDA first when the installed onnxruntime has it,
+        except for int8 models, which run on the CPU (dynamic int8 has no CUDA
+        kernels; see the compression guide).
     batch_size : int, default=16384
         Rows per onnxruntime call.
-    io_binding : bool, default=None
-        Use IO binding; by default only on CUDA.
+    device_id : int, default=0
+        The GPU of the CUDA provider, unless its options name one.
+    tf32 : bool, default=False
+        Let the CUDA provider compute float32 products in TF32 (faster on
+        Ampere and newer GPUs, but agreeing with float32 to about 1e-3, not
+        1e-6); off for parity with ``predict``. Its options' ``use_tf32``
+        wins.
     session_options : onnxruntime.SessionOptions, default=None
 
     Attributes
@@ -91,41 +72,22 @@ class OnnxPredictor:
         providers=None,
         *,
         batch_size=16384,
-        io_binding=None,
+        device_id=0,
+        tf32=False,
         session_options=None,
     ):
-        requested = list(providers) if providers is not None else default_providers()
-        self.session = ort.InferenceSession(
-            _serialized(model_or_path), session_options, providers=requested
+        self.batch_size = check_batch_size(batch_size)
+        model = load_model(model_or_path)
+        self.session, self.provider_ = create_session(
+            model, providers, device_id, tf32, session_options
         )
         self.providers_ = self.session.get_providers()
-        self.provider_ = self.providers_[0]
-        if self.provider_ != requested[0]:
-            warnings.warn(
-                f"onnxruntime could not use {requested[0]} and runs on {self.provider_}. "
-                'For CUDA install onnxruntime-gpu (pip install "sknet[onnx-gpu]") without '
-                "onnxruntime, and check that the CUDA and cuDNN libraries load.",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-        self.batch_size = _check_batch_size(batch_size)
-        on_cuda = self.provider_ in _CUDA_PROVIDERS
-        self.io_binding = on_cuda if io_binding is None else bool(io_binding)
-        self._device = "cuda" if on_cuda else "cpu"
-        self._read_signature()
-
-    def _read_signature(self):
-        self._inputs = self.session.get_inputs()
-        self._types = {i.name: _NUMPY_TYPES.get(i.type, np.float32) for i in self._inputs}
-        widths = [i.shape[-1] if len(i.shape) == 2 else None for i in self._inputs]
-        known = all(isinstance(width, int) for width in widths)
-        self.n_features_in_ = sum(widths) if known else None
-        if len(self._inputs) > 1:
-            self.feature_names_in_ = np.array([i.name for i in self._inputs], dtype=object)
+        self._inputs = Inputs(self.session.get_inputs())
+        self.n_features_in_ = self._inputs.n_features
+        if len(self._inputs.names) > 1:
+            self.feature_names_in_ = np.array(self._inputs.names, dtype=object)
         self._outputs = self.session.get_outputs()
         self._proba = _probability_outputs(self._outputs)
-        numeric = {t for t, dtype in _NUMPY_TYPES.items() if dtype is not np.str_}
-        self._bindable = {o.name: o.type in numeric for o in [*self._inputs, *self._outputs]}
 
     @property
     def is_classifier(self):
@@ -160,75 +122,27 @@ class OnnxPredictor:
         metric = accuracy_score if self.is_classifier else r2_score
         return metric(y, self.predict(X), sample_weight=sample_weight)
 
+    def feeds(self, X):
+        """The input feed onnxruntime's ``session.run`` takes for ``X``: {name: array}."""
+        return self._inputs.batch(self._inputs.columns(X))
+
     def _run(self, X, outputs):
         """The ``outputs`` as arrays, computed ``batch_size`` rows at a time."""
-        feeds = self._feeds(X)
-        n_samples = len(next(iter(feeds.values())))
+        names = [output.name for output in outputs]
+        columns = self._inputs.columns(X)
+        n_samples = len(next(iter(columns.values())))
         if n_samples <= self.batch_size:  # one call: no result buffer, no copy
-            batch = _batch(feeds, self._types, 0, None)
-            return [_as_array(v) for v in self._run_batch(batch, outputs)]
+            values = self.session.run(names, self._inputs.batch(columns))
+            return [_as_array(v) for v in values]
         results = None
         for start in range(0, n_samples, self.batch_size):
-            batch = _batch(feeds, self._types, start, start + self.batch_size)
-            values = [_as_array(v) for v in self._run_batch(batch, outputs)]
+            batch = self._inputs.batch(columns, start, start + self.batch_size)
+            values = [_as_array(v) for v in self.session.run(names, batch)]
             if results is None:
                 results = [np.empty((n_samples,) + v.shape[1:], v.dtype) for v in values]
             for result, value in zip(results, values):
                 result[start : start + len(value)] = value
         return results
-
-    def _run_batch(self, feeds, outputs):
-        # Strings never live on the GPU, and onnxruntime (1.32) crashes when it
-        # copies a bound string output: those go through a plain run.
-        names = [o.name for o in outputs]
-        if not (self.io_binding and all(self._bindable[name] for name in [*feeds, *names])):
-            return self.session.run(names, feeds)
-        binding = self.session.io_binding()
-        for name, values in feeds.items():
-            binding.bind_cpu_input(name, values)
-        for name in names:
-            binding.bind_output(name, self._device)
-        self.session.run_with_iobinding(binding)
-        return binding.copy_outputs_to_cpu()
-
-    def _feeds(self, X):
-        """{input name: 2-D array of its type}, checked; not copied where possible."""
-        if sparse.issparse(X):
-            raise TypeError(
-                "Sparse data was passed for X, but dense data is required. Use "
-                "'.toarray()' to convert to a dense numpy array."
-            )
-        columns = _columns(X, self._inputs)
-        if columns is None:
-            if len(self._inputs) > 1:
-                names = ", ".join(i.name for i in self._inputs)
-                raise ValueError(
-                    f"This model has one input per column ({names}): pass a pandas "
-                    "DataFrame or a dict of columns, not an array."
-                )
-            columns = {self._inputs[0].name: _as_2d(X)}
-        self._check(columns)
-        return columns
-
-    def _check(self, feeds):
-        """The right widths and at least one row, as scikit-learn checks them."""
-        shapes = {name: values.shape for name, values in feeds.items()}
-        if len({shape[0] for shape in shapes.values()}) > 1:
-            raise ValueError(f"The columns have different lengths: {shapes}.")
-        if next(iter(shapes.values()))[0] == 0:
-            raise ValueError("Found array with 0 sample(s); a minimum of 1 is required.")
-        width = sum(shape[1] for shape in shapes.values())
-        if self.n_features_in_ is not None and width != self.n_features_in_:
-            raise ValueError(
-                f"X has {width} features, but OnnxPredictor is expecting "
-                f"{self.n_features_in_} features as input."
-            )
-
-
-def _check_batch_size(batch_size):
-    if isinstance(batch_size, bool) or not isinstance(batch_size, Integral) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-    return int(batch_size)
 
 
 def _probability_outputs(outputs):
@@ -241,69 +155,8 @@ def _probability_outputs(outputs):
     return [o for o in outputs[1:] if o.type in floats and len(o.shape) == 1]
 
 
-def _onnx_name(column):
-    """The input name skl2onnx gives a DataFrame column (C-style, no leading digit)."""
-    name = re.sub(r"[^\w+]", "_", str(column))
-    return "_" + name if re.match("^[0-9]", name) else name
-
-
-def _columns(X, inputs):
-    """{input name: column} from a dict or DataFrame whose columns are the inputs."""
-    if not (isinstance(X, dict) or hasattr(X, "columns")):
-        return None
-    keys = {}
-    for key in X.keys() if isinstance(X, dict) else X.columns:
-        keys.setdefault(key, key)
-        keys.setdefault(_onnx_name(key), key)
-    missing = [i.name for i in inputs if i.name not in keys]
-    if not missing:
-        return {i.name: _column(X[keys[i.name]]) for i in inputs}
-    if len(inputs) == 1 and not isinstance(X, dict):
-        return None  # a DataFrame for a model with one input X
-    raise ValueError(f"X has no column for the model's inputs {missing}.")
-
-
-def _array(values):
-    values = values.to_numpy() if hasattr(values, "to_numpy") else values
-    return values if isinstance(values, np.ndarray) else np.asarray(values)
-
-
-def _as_2d(X):
-    """The one input's array: 2-D, as scikit-learn requires."""
-    X = _array(X)
-    if X.ndim != 2:
-        raise ValueError(f"Expected a 2-D array, got an array of shape {X.shape}.")
-    return X
-
-
-def _column(values):
-    """A column (1-D, or 2-D of width one) as the (N, 1) array an input takes."""
-    values = _array(values)
-    return values.reshape(-1, 1) if values.ndim == 1 else _as_2d(values)
-
-
-def _batch(feeds, types, start, stop):
-    """Rows ``start:stop`` of every input, contiguous and of the input's type."""
-    return {
-        name: np.ascontiguousarray(values[start:stop], types[name])
-        for name, values in feeds.items()
-    }
-
-
 def _as_array(values):
     """Plain arrays; ZipMap's list of {class: probability} becomes (N, C)."""
     if isinstance(values, list):
         return np.array([list(row.values()) for row in values])
     return values
-
-
-def _serialized(model):
-    if isinstance(model, BaseEstimator):
-        from ._export import to_onnx
-
-        model = to_onnx(model)
-    if isinstance(model, onnx.ModelProto):
-        return model.SerializeToString()
-    if isinstance(model, (str, os.PathLike)):
-        return os.fspath(model)
-    return model

@@ -62,12 +62,17 @@ class ContainerWriter:
             self.container.add_initializer(name, None, None, numpy_helper.from_array(value, name))
         return name
 
-    def node(self, op_type, inputs, output=None, **attributes):
+    def node(self, op_type, inputs, output=None, n_outputs=1, **attributes):
         if output is None:
-            output = self.scope.get_unique_variable_name(op_type.lower())
+            names = [self.scope.get_unique_variable_name(op_type.lower()) for _ in range(n_outputs)]
+            output = names[0] if n_outputs == 1 else names
         name = self.scope.get_unique_operator_name("Sknet" + op_type)
         self.container.add_node(op_type, inputs, output, name=name, **attributes)
         return output
+
+    def retyped(self, dtype):
+        """This writer, computing in ``dtype``."""
+        return ContainerWriter(self.scope, self.container, dtype)
 
 
 def _input_dtype(operator):

@@ -12,17 +12,21 @@ from scipy import sparse  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from sknet.onnx import OnnxPredictor, to_onnx  # noqa: E402
+from sknet.onnx import OnnxPredictor, quantize_int8, to_onnx  # noqa: E402
+from sknet.onnx._session import (  # noqa: E402
+    default_providers,
+    provider_options,
+    warn_on_cpu_nodes,
+)
 
 CPU = ["CPUExecutionProvider"]
 HAS_CUDA = "CUDAExecutionProvider" in onnxruntime.get_available_providers()
 
 
-@pytest.mark.parametrize("io_binding", [False, True])
 @pytest.mark.parametrize("task", TASKS)
-def test_predict_proba_score_like_the_estimator(task, io_binding):
+def test_predict_proba_score_like_the_estimator(task):
     model = fitted(task)
-    predictor = OnnxPredictor(to_onnx(model), CPU, batch_size=7, io_binding=io_binding)
+    predictor = OnnxPredictor(to_onnx(model), CPU, batch_size=7)
     assert predictor.score(X, TARGETS[task]) == pytest.approx(model.score(X, TARGETS[task]))
     if hasattr(model, "predict_proba"):
         np.testing.assert_array_equal(predictor.predict(X), model.predict(X))
@@ -76,31 +80,6 @@ def test_wrong_input_raises_clear_errors():
         predictor.predict(X[0])
     with pytest.raises(ValueError, match="0 sample"):
         predictor.predict(X[:0])
-
-
-@pytest.mark.skipif(HAS_CUDA, reason="checks the fallback warning of a CPU-only onnxruntime")
-def test_warns_when_cuda_is_not_obtained():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # onnxruntime's own note
-        with pytest.warns(RuntimeWarning, match="runs on CPUExecutionProvider"):
-            predictor = OnnxPredictor(fitted("binary"), ["CUDAExecutionProvider", *CPU])
-    assert predictor.provider_ == "CPUExecutionProvider"
-
-
-@pytest.mark.skipif(not HAS_CUDA, reason="needs onnxruntime-gpu and a CUDA device")
-@pytest.mark.parametrize("compress", [None, "float16"])
-@pytest.mark.parametrize("task", ["binary", "multiclass-str", "multilabel-3", "regression-3"])
-def test_cuda(task, compress):
-    model = fitted(task, "gelu", np.float32)
-    predictor = OnnxPredictor(to_onnx(model, compress=compress), batch_size=16)
-    assert predictor.provider_ == "CUDAExecutionProvider" and predictor.io_binding
-    expected = model.predict(X.astype(np.float32))
-    agreement = np.mean(predictor.predict(X) == expected)
-    if task == "regression-3":
-        tol = 1e-5 if compress is None else 1e-2
-        np.testing.assert_allclose(predictor.predict(X), expected, rtol=tol, atol=tol)
-    else:
-        assert agreement >= (1.0 if compress is None else 0.95)
 
 
 @pytest.mark.parametrize("batch_size", [0, -3, 2.5, True, None])
@@ -157,3 +136,71 @@ def test_one_input_per_column_needs_the_columns():
         predictor.predict(df.drop(columns="city"))
     with pytest.raises(ValueError, match=r"one input per column .*DataFrame or a dict"):
         predictor.predict(np.zeros((3, 5)))
+
+
+@pytest.mark.skipif(HAS_CUDA, reason="checks the fallback warning of a CPU-only onnxruntime")
+@pytest.mark.parametrize("cuda", ["CUDAExecutionProvider", ("CUDAExecutionProvider", {})])
+def test_warns_when_cuda_is_not_obtained(cuda):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # onnxruntime's own note
+        with pytest.warns(RuntimeWarning, match="could not use CUDAExecutionProvider"):
+            predictor = OnnxPredictor(fitted("binary"), [cuda, *CPU])
+    assert predictor.provider_ == predictor.providers_[0] == "CPUExecutionProvider"
+
+
+def test_provider_options_as_pairs_give_no_false_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        predictor = OnnxPredictor(fitted("binary"), [("CPUExecutionProvider", {})])
+    assert predictor.provider_ == "CPUExecutionProvider"
+
+
+def test_cuda_options_get_device_id_and_tf32():
+    providers = [("CUDAExecutionProvider", {"device_id": 3}), "CPUExecutionProvider"]
+    names, options = provider_options(providers, device_id=1, tf32=False)
+    assert names == ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    assert options == [{"device_id": 3, "use_tf32": 0}, {}]  # the options' own device wins
+    _, options = provider_options(["CUDAExecutionProvider"], device_id=1, tf32=True)
+    assert options == [{"device_id": 1, "use_tf32": 1}]
+
+
+def test_int8_models_default_to_the_cpu(monkeypatch):
+    model = fitted("multiclass", "relu", np.float32)
+    monkeypatch.setattr(
+        onnxruntime, "get_available_providers", lambda: ["CUDAExecutionProvider", *CPU]
+    )
+    assert default_providers(to_onnx(model)) == ["CUDAExecutionProvider", *CPU]
+    for int8 in [
+        to_onnx(model, compress="int8"),
+        quantize_int8(to_onnx(model), X, method="static"),
+    ]:
+        assert default_providers(int8) == CPU
+
+
+def test_warns_about_nodes_cuda_cannot_run():
+    """On CUDA, a string-label lookup runs on the CPU: said, with the remedy."""
+    with pytest.warns(RuntimeWarning, match=r"Gather-13 \(string\).*nocl"):
+        warn_on_cpu_nodes(to_onnx(fitted("multiclass-str")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = fitted("multiclass-str")
+        warn_on_cpu_nodes(to_onnx(model, options={id(model): {"nocl": True}}))
+
+
+@pytest.mark.skipif(not HAS_CUDA, reason="needs onnxruntime-gpu and a CUDA device")
+@pytest.mark.parametrize("compress", [None, "float16"])
+@pytest.mark.parametrize("task", ["binary", "multiclass-str", "multilabel-3", "regression-3"])
+def test_cuda(task, compress):
+    model = fitted(task, "gelu", np.float32)
+    Xf = X.astype(np.float32)
+    predictor = OnnxPredictor(to_onnx(model, Xf, compress=compress), batch_size=16)
+    assert predictor.provider_ == "CUDAExecutionProvider"
+    options = predictor.session.get_provider_options()["CUDAExecutionProvider"]
+    assert options["use_tf32"] == "0" and options["device_id"] == "0"
+    expected = model.predict(Xf)
+    if task == "regression-3":
+        tol = 1e-5 if compress is None else 1e-2
+        np.testing.assert_allclose(predictor.predict(Xf), expected, rtol=tol, atol=tol)
+    else:
+        agreement = np.mean(predictor.predict(Xf) == expected)
+        assert agreement >= (1.0 if compress is None else 0.95)
