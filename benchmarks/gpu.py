@@ -132,7 +132,8 @@ def profile(ort, onx, X, provider, tf32=False):
         predictor = OnnxPredictor(onx, [provider, CPU], tf32=tf32, session_options=options)
     predictor.session.run(None, predictor.feeds(X[:64]))
     events = json.loads(Path(predictor.session.end_profiling()).read_text())
-    nodes = {e["name"]: e["args"] for e in events if e.get("cat") == "Node" and "args" in e}
+    kernels = [e for e in events if e.get("cat") == "Node" and "provider" in e.get("args", {})]
+    nodes = {e["name"]: e["args"] for e in kernels}  # not the _fence_before/after events
     off = sorted({a.get("op_name") for a in nodes.values() if a.get("provider") != provider})
     memcpy = sorted({a.get("op_name") for a in nodes.values() if "Memcpy" in a.get("op_name", "")})
     return len(nodes), off, memcpy

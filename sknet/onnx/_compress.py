@@ -91,14 +91,14 @@ def quantize_int8(model, X_calibration=None, *, method="dynamic", batch_size=256
 
 
 def _quantized(model, how, **options):
-    """onnxruntime's quantizer on a copy: it may move the weights of its input to files."""
+    """onnxruntime's quantizer, from a file: given a ModelProto, some releases move its
+    weights to external files (1.32) or lose them (1.19)."""
     from onnxruntime import quantization
 
-    copy = onnx.ModelProto()
-    copy.CopyFrom(model)
     with tempfile.TemporaryDirectory() as tmp, _without_preprocessing_hint():
-        path = Path(tmp) / "int8.onnx"
-        getattr(quantization, how)(copy, path, **options)
+        source, path = Path(tmp) / "float.onnx", Path(tmp) / "int8.onnx"
+        onnx.save(model, source)
+        getattr(quantization, how)(source, path, **options)
         return onnx.load(path)
 
 

@@ -22,6 +22,7 @@ from onnx_cases import (
     fitted,
     fitted_frame_pipeline,
     frame,
+    onnx,
 )
 from sklearn.ensemble import VotingClassifier
 from sklearn.pipeline import make_pipeline
@@ -122,6 +123,8 @@ def test_nocl_puts_string_label_models_wholly_on_cuda():
 )
 def test_higher_opsets_would_fall_back(activation, target_opset, gaps):
     """Why the default opset is 20: at 21 and 22 nodes lose their CUDA kernels."""
+    if onnx.defs.onnx_opset_version() < target_opset:
+        pytest.skip(f"onnx {onnx.__version__} cannot write opset {target_opset}")
     onx = to_onnx(fitted("binary", activation, np.float32), target_opset=target_opset)
     assert {f.op_type for f in cuda_fallbacks(onx, "2023-12")} == gaps
 
