@@ -13,8 +13,11 @@ import pytest
 
 import sknet
 
-MAX_MODULE_LINES = 320
-"""About 300 lines a module (docs/architecture.rst), with a margin."""
+MAX_MODULE_LINES = 300
+"""Lines a module may have (docs/architecture.rst)."""
+
+LARGER_FOR_NOW = {"onnx/_graph.py": 330, "inspection/_attributions.py": 320}
+"""Modules over the limit when it came in, capped where they are until split."""
 
 MAX_FUNCTION_LINES = 50
 """Lines of a function's code, its docstring not counted."""
@@ -100,10 +103,15 @@ def _code_lines(function):
     return function.end_lineno - function.lineno + 1 - docstring
 
 
-@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(p.parents[1])))
+def _name(path):
+    return path.relative_to(Path(sknet.__file__).parent).as_posix()
+
+
+@pytest.mark.parametrize("path", _modules(), ids=_name)
 def test_modules_and_functions_stay_short(path):
     source = path.read_text()
-    assert len(source.splitlines()) <= MAX_MODULE_LINES, f"{path} has grown; split it"
+    limit = LARGER_FOR_NOW.get(_name(path), MAX_MODULE_LINES)
+    assert len(source.splitlines()) <= limit, f"{path} has grown past {limit} lines; split it"
     long = {
         node.name: _code_lines(node)
         for node in ast.walk(ast.parse(source))

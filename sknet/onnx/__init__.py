@@ -4,7 +4,8 @@
 other composite holding one, to an ``onnx.ModelProto``. Importing this module
 also registers sknet's converters with skl2onnx, so ``skl2onnx.to_onnx`` works
 on pipelines that contain sknet estimators. ``OnnxPredictor`` runs an exported
-model with onnxruntime, on CUDA when it is available.
+model with onnxruntime, on CUDA when it is available; ``triton_config``
+writes the configuration Triton Inference Server serves it with.
 
 Needs the ``onnx`` extra (``pip install "sknet[onnx]"``), or ``onnx-gpu`` for
 CUDA (``pip install "sknet[onnx-gpu]"``); never install both: onnxruntime and
@@ -25,11 +26,20 @@ except ImportError as error:
 from .._estimators import MLPClassifier, MLPRegressor
 from ._compress import quantize_int8
 from ._export import to_onnx
-from ._graph import CUDA_OPERATORS
+from ._placement import DEFAULT_OPSET, cuda_fallbacks
 from ._predictor import OnnxPredictor
 from ._skl2onnx import register
+from ._triton import triton_config
 
 register(MLPClassifier)
 register(MLPRegressor)
 
-__all__ = ["CUDA_OPERATORS", "OnnxPredictor", "quantize_int8", "register", "to_onnx"]
+__all__ = [
+    "DEFAULT_OPSET",
+    "OnnxPredictor",
+    "cuda_fallbacks",
+    "quantize_int8",
+    "register",
+    "to_onnx",
+    "triton_config",
+]

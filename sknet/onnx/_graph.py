@@ -1,17 +1,23 @@
 """The ONNX graph of a fitted sknet network, written from its fitted attributes.
 
-Only core ``ai.onnx`` operators that onnxruntime's CUDA provider implements for
-float16, float and double are used (see ``CUDA_OPERATORS``), so a whole network
-runs on the GPU. The graph is written through a small *writer* object with two
-methods, so the same code serves the standalone export and skl2onnx's
+Only core ``ai.onnx`` operators whose versions onnxruntime's CUDA provider
+registers for float16, float and double at the default opset are used (the
+placement test checks every exported graph against ``_cuda_kernels``), so a
+whole network runs on the GPU. The graph is written through a small *writer*
+object, so the same code serves the standalone export and skl2onnx's
 converter API::
 
     writer.constant(hint, array) -> name of an initializer holding ``array``
-    writer.node(op_type, inputs, output=None, **attributes) -> name of the output
+    writer.node(op_type, inputs, output=None, n_outputs=1, **attributes)
+        -> name of the output (a list of names when n_outputs > 1)
     writer.dtype -> the compute dtype (float16, float32 or float64)
+    writer.retyped(dtype) -> the same writer computing in another dtype
 
-The estimator is never called: its ``coefs_``, ``intercepts_``, ``activation``,
-``out_activation_``, ``classes_`` and ``n_outputs_`` are all that is read.
+In float16 graphs the hidden layers compute in float16 and the output layer
+and head (softmax, sigmoid, exp, the class index) in float32, where no output
+can overflow. The estimator is never called: its ``coefs_``, ``intercepts_``,
+``activation``, ``out_activation_``, ``classes_`` and ``n_outputs_`` are all
+that is read.
 """
 
 from dataclasses import dataclass
@@ -22,39 +28,6 @@ from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
 from ..nn.activations import ELU_ALPHA, LEAKY_RELU_SLOPE
-
-# Operator types an exported sknet network may contain. Every one has a CUDA
-# kernel in onnxruntime for float16, float and double (Gather and Cast also for
-# int64; Gather of string labels is the one step that stays on the CPU).
-CUDA_OPERATORS = frozenset(
-    {
-        "MatMul",
-        "Add",
-        "Sub",
-        "Mul",
-        "Neg",
-        "Abs",
-        "Max",
-        "Min",
-        "Sigmoid",
-        "Tanh",
-        "Relu",
-        "LeakyRelu",
-        "Elu",
-        "Softplus",
-        "Erf",
-        "Exp",
-        "Log",
-        "Softmax",
-        "ArgMax",
-        "Greater",
-        "Gather",
-        "Cast",
-        "Concat",
-        "Reshape",
-        "Identity",
-    }
-)
 
 
 def _identity(writer, Z):
@@ -216,8 +189,14 @@ def _task(estimator):
 
 
 def label_values(classes):
-    """Class values as an ONNX-friendly array: int64, float64 or str."""
+    """Class values as an ONNX-friendly array: int64, uint64, float64 or str.
+
+    Integers are int64 as in skl2onnx, unless they are unsigned and beyond
+    int64's range: those stay uint64 (int64 would wrap them to negatives).
+    """
     classes = np.asarray(classes)
+    if classes.dtype.kind == "u" and classes.size and classes.max() > np.iinfo(np.int64).max:
+        return classes.astype(np.uint64)
     if classes.dtype.kind in "biu":
         return classes.astype(np.int64)
     if classes.dtype.kind == "f":
@@ -225,11 +204,23 @@ def label_values(classes):
     return np.array([str(c) for c in classes], dtype=object)
 
 
-def io_dtype(input_dtype, spec):
-    """dtype of the graph's float outputs: the input's, as in skl2onnx.
+def io_dtype(input_dtype):
+    """dtype of the graph's float outputs, as skl2onnx's MLP converter sets it.
 
-    Float and double inputs fix the compute type; any other input (ints,
-    booleans) is cast to the dtype the network was fitted in.
+    A float or double input gives outputs of its type; any other input (ints,
+    booleans) gives float outputs.
+    """
+    if input_dtype in (np.float32, np.float64):
+        return np.dtype(input_dtype)
+    return np.dtype(np.float32)
+
+
+def compute_dtype(input_dtype, spec):
+    """dtype the network computes in: a float input's, else the fitted one.
+
+    Integer and boolean inputs are cast to the dtype the network was fitted
+    in, so labels agree with ``predict`` exactly; only the outputs are then
+    cast to float, as ``io_dtype`` says.
     """
     if input_dtype in (np.float32, np.float64):
         return np.dtype(input_dtype)
@@ -241,43 +232,62 @@ def onnx_type(dtype):
     return np_dtype_to_tensor_dtype(np.dtype(dtype))
 
 
-def write_network(writer, X, spec):
-    """Forward pass: MatMul + Add and an activation per layer; returns its name.
+def head_dtype(dtype):
+    """dtype of the output layer and head: float32 in float16 graphs, else ``dtype``."""
+    return np.dtype(np.float32) if np.dtype(dtype) == np.float16 else np.dtype(dtype)
 
-    ``writer.dtype`` is the compute dtype; the weights are stored in it.
+
+def _layer(writer, A, W, b):
+    XW = writer.node("MatMul", [A, writer.constant("coef", W.astype(writer.dtype))])
+    return writer.node("Add", [XW, writer.constant("intercept", b.astype(writer.dtype))])
+
+
+def write_network(writer, X, spec):
+    """Forward pass: MatMul + Add and an activation per layer.
+
+    ``X`` and the hidden layers are in ``writer.dtype``; the output layer
+    computes in ``head_dtype``, each with weights stored in its dtype (a
+    float16 export keeps the output layer's weights in float32: the
+    intercept of a regressor of prices is beyond float16's range). Returns
+    the writer of the output layer's dtype and the name of its activation.
     """
     A = X
-    last = len(spec.coefs) - 1
-    for i, (W, b) in enumerate(zip(spec.coefs, spec.intercepts)):
-        XW = writer.node("MatMul", [A, writer.constant("coef", W.astype(writer.dtype))])
-        Z = writer.node("Add", [XW, writer.constant("intercept", b.astype(writer.dtype))])
-        name = spec.activation if i < last else spec.out_activation
-        A = ACTIVATIONS[name](writer, Z)
-    return A
+    for W, b in zip(spec.coefs[:-1], spec.intercepts[:-1]):
+        A = ACTIVATIONS[spec.activation](writer, _layer(writer, A, W, b))
+    head = writer.retyped(head_dtype(writer.dtype))
+    A = cast(writer, A, writer.dtype, head.dtype)
+    Z = _layer(head, A, spec.coefs[-1], spec.intercepts[-1])
+    return head, ACTIVATIONS[spec.out_activation](head, Z)
 
 
-def _cast(writer, X, from_dtype, to_dtype, output=None):
+def cast(writer, X, from_dtype, to_dtype, output=None):
+    """``X`` as ``to_dtype`` (named ``output`` when given): a Cast where needed."""
     if np.dtype(from_dtype) != np.dtype(to_dtype):
         return writer.node("Cast", [X], output, to=onnx_type(to_dtype))
     return X if output is None else writer.node("Identity", [X], output)
 
 
-def _compute_input(writer, X, input_dtype):
-    """``X`` cast to the compute dtype ``writer.dtype`` when it differs."""
-    return _cast(writer, X, input_dtype, writer.dtype)
+def _flat(writer, index):
+    return writer.node("Reshape", [index, writer.constant("flat", np.array([-1], np.int64))])
 
 
 def _binary_head(writer, A):
     """P(class 1) -> probabilities [1 - p, p] and index (p > 0.5), as sklearn."""
     one = writer.constant("one", np.array([1.0], writer.dtype))
     proba = writer.node("Concat", [writer.node("Sub", [one, A]), A], axis=1)
-    index = _above_half(writer, A)
-    flat = writer.node("Reshape", [index, writer.constant("flat", np.array([-1], np.int64))])
-    return proba, flat
+    return proba, _flat(writer, _above_half(writer, A))
 
 
 def _multiclass_head(writer, A):
-    return A, writer.node("ArgMax", [A], axis=1, keepdims=0)
+    """The class index by TopK(k=1), which returns the first of tied maxima as argmax.
+
+    Not ArgMax: onnxruntime registers CUDA kernels for ArgMax up to opset 11
+    only before release 1.21, and the node falls back to the CPU; TopK-11
+    has a CUDA kernel in every release.
+    """
+    k = writer.constant("k", np.array([1], np.int64))
+    _, index = writer.node("TopK", [A, k], n_outputs=2, axis=1, largest=1, sorted=1)
+    return A, _flat(writer, index)
 
 
 def _multilabel_head(writer, A):
@@ -292,23 +302,22 @@ def _above_half(writer, A):
 HEADS = {"binary": _binary_head, "multiclass": _multiclass_head, "multilabel": _multilabel_head}
 
 
-def write_classifier(writer, X, spec, input_dtype, label, probabilities, nocl=False):
+def write_classifier(writer, X, spec, label, probabilities, out_dtype, nocl=False):
     """Write a classifier: ``label`` (N,) or (N, n_labels), ``probabilities`` (N, C).
 
-    ``nocl=True`` outputs class indices instead of class values.
+    ``X`` is in the compute dtype ``writer.dtype``; ``probabilities`` is
+    ``out_dtype``. ``nocl=True`` outputs class indices instead of class values.
     """
-    A = write_network(writer, _compute_input(writer, X, input_dtype), spec)
+    writer, A = write_network(writer, X, spec)
     proba, index = HEADS[spec.task](writer, A)
-    _cast(writer, proba, writer.dtype, io_dtype(input_dtype, spec), probabilities)
+    cast(writer, proba, writer.dtype, out_dtype, probabilities)
     if spec.task == "multilabel" or nocl:
         return writer.node("Identity", [index], label)
     classes = writer.constant("classes", label_values(spec.classes))
     return writer.node("Gather", [classes, index], label, axis=0)
 
 
-def write_regressor(writer, X, spec, input_dtype, output):
-    """Write a regressor: ``output`` (N,) for one target, else (N, n_outputs)."""
-    A = write_network(writer, _compute_input(writer, X, input_dtype), spec)
-    if spec.n_outputs == 1:
-        A = writer.node("Reshape", [A, writer.constant("flat", np.array([-1], np.int64))])
-    return _cast(writer, A, writer.dtype, io_dtype(input_dtype, spec), output)
+def write_regressor(writer, X, spec, output, out_dtype):
+    """Write a regressor: ``output`` (N, n_outputs), (N, 1) for one target as in skl2onnx."""
+    writer, A = write_network(writer, X, spec)
+    return cast(writer, A, writer.dtype, out_dtype, output)

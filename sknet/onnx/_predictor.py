@@ -1,55 +1,43 @@
 """``OnnxPredictor``: scikit-learn's predict / predict_proba / score on onnxruntime."""
 
-import os
-import warnings
-
 import numpy as np
-import onnx
-import onnxruntime as ort
-from sklearn.base import BaseEstimator
 from sklearn.metrics import accuracy_score, r2_score
 
-# Providers whose outputs live in CUDA memory and are worth IO binding.
-_CUDA_PROVIDERS = ("CUDAExecutionProvider", "TensorrtExecutionProvider")
-
-_NUMPY_TYPES = {
-    "tensor(float)": np.float32,
-    "tensor(double)": np.float64,
-    "tensor(float16)": np.float16,
-    "tensor(int64)": np.int64,
-    "tensor(int32)": np.int32,
-}
-
-
-def default_providers():
-    """CUDA first when this onnxruntime build has it, then the CPU."""
-    if "CUDAExecutionProvider" in ort.get_available_providers():
-        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
-    return ["CPUExecutionProvider"]
+from ._feeds import Inputs, check_batch_size
+from ._session import create_session, load_model
 
 
 class OnnxPredictor:
     """Run an exported model with onnxruntime, with scikit-learn's conventions.
 
-    The first provider onnxruntime really uses is in ``provider_``: onnxruntime
-    falls back to the CPU without error when CUDA cannot be loaded, so a
-    ``RuntimeWarning`` says when the first requested provider was not obtained.
-    Inputs are cast to the model's input type and run in batches of
-    ``batch_size`` rows, so intermediate memory stays bounded (a ``np.memmap``
-    is read a batch at a time). On CUDA, inputs and outputs go through IO
-    binding.
+    The provider onnxruntime really runs the model on is read back from the
+    session into ``provider_``: onnxruntime falls back to the CPU without
+    error when CUDA cannot be loaded, and runs single nodes without a CUDA
+    kernel on the CPU; either gets a ``RuntimeWarning``. Inputs are cast to
+    the model's input types and run in batches of ``batch_size`` rows, so
+    intermediate memory stays bounded (a ``np.memmap`` is read a batch at a
+    time). A model with one input per column (exported from a DataFrame)
+    takes a DataFrame or a dict of columns, matched to the inputs by name.
 
     Parameters
     ----------
     model_or_path : onnx.ModelProto, bytes, str, os.PathLike or estimator
         An ONNX model, its serialized bytes, a path to an ``.onnx`` file, or a
         fitted sknet estimator / Pipeline (exported with ``to_onnx``).
-    providers : list of str, default=None
-        onnxruntime execution providers; CUDA first when available by default.
+    providers : list of str or (str, dict), default=None
+        onnxruntime execution providers, as names or ``(name, options)``
+        pairs. By default CUDA first when the installed onnxruntime has it,
+        except for int8 models, which run on the CPU (dynamic int8 has no CUDA
+        kernels; see the compression guide).
     batch_size : int, default=16384
         Rows per onnxruntime call.
-    io_binding : bool, default=None
-        Use IO binding; by default only on CUDA.
+    device_id : int, default=0
+        The GPU of the CUDA provider, unless its options name one.
+    tf32 : bool, default=False
+        Let the CUDA provider compute float32 products in TF32 (faster on
+        Ampere and newer GPUs, but agreeing with float32 to about 1e-3, not
+        1e-6); off for parity with ``predict``. Its options' ``use_tf32``
+        wins.
     session_options : onnxruntime.SessionOptions, default=None
 
     Attributes
@@ -61,6 +49,8 @@ class OnnxPredictor:
         All providers of the session, in priority order.
     n_features_in_ : int or None
         Input width the model expects (None when the model leaves it free).
+    feature_names_in_ : ndarray of str
+        The input names of a model with one input per column (only then).
 
     Examples
     --------
@@ -82,99 +72,87 @@ class OnnxPredictor:
         providers=None,
         *,
         batch_size=16384,
-        io_binding=None,
+        device_id=0,
+        tf32=False,
         session_options=None,
     ):
-        requested = list(providers) if providers is not None else default_providers()
-        self.session = ort.InferenceSession(
-            _serialized(model_or_path), session_options, providers=requested
+        self.batch_size = check_batch_size(batch_size)
+        model = load_model(model_or_path)
+        self.session, self.provider_ = create_session(
+            model, providers, device_id, tf32, session_options
         )
         self.providers_ = self.session.get_providers()
-        self.provider_ = self.providers_[0]
-        if self.provider_ != requested[0]:
-            warnings.warn(
-                f"onnxruntime could not use {requested[0]} and runs on {self.provider_}. "
-                'For CUDA install onnxruntime-gpu (pip install "sknet[onnx-gpu]") without '
-                "onnxruntime, and check that the CUDA and cuDNN libraries load.",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-        self.batch_size = int(batch_size)
-        on_cuda = self.provider_ in _CUDA_PROVIDERS
-        self.io_binding = on_cuda if io_binding is None else bool(io_binding)
-        self._device = "cuda" if on_cuda else "cpu"
-        self._read_signature()
-
-    def _read_signature(self):
-        inputs = self.session.get_inputs()
-        if len(inputs) != 1:
-            raise ValueError(f"OnnxPredictor needs a model with one input, not {len(inputs)}.")
-        self._input = inputs[0].name
-        self._input_dtype = _NUMPY_TYPES.get(inputs[0].type, np.float32)
-        width = inputs[0].shape[-1] if len(inputs[0].shape) == 2 else None
-        self.n_features_in_ = width if isinstance(width, int) else None
+        self._inputs = Inputs(self.session.get_inputs())
+        self.n_features_in_ = self._inputs.n_features
+        if len(self._inputs.names) > 1:
+            self.feature_names_in_ = np.array(self._inputs.names, dtype=object)
         self._outputs = self.session.get_outputs()
-        self._bindable = {o.name: o.type in _NUMPY_TYPES for o in self._outputs}
+        self._proba = _probability_outputs(self._outputs)
 
     @property
     def is_classifier(self):
-        """True when the model has a probabilities output next to its labels."""
-        return len(self._outputs) >= 2
+        """True when the model has probabilities next to its labels."""
+        return bool(self._proba)
 
     def predict(self, X):
-        """Predicted labels (classifier) or values (regressor), as ``predict``."""
-        return self._run(X, self._outputs[0])
+        """Predicted labels (classifier) or values (regressor), as ``predict``.
+
+        ``X`` is an array-like (N, n_features) for a model with one input; a
+        model with one input per column (exported from a DataFrame) takes a
+        DataFrame or a dict of columns, matched to the inputs by name. One
+        regression target comes back as (N,), as scikit-learn returns it.
+        """
+        values = self._run(X, [self._outputs[0]])[0]
+        one_target = not self.is_classifier and values.ndim == 2 and values.shape[1] == 1
+        return values.ravel() if one_target else values
 
     def predict_proba(self, X):
-        """Class probabilities (N, n_classes), as the estimator's ``predict_proba``."""
+        """Class probabilities (N, n_classes), as the estimator's ``predict_proba``.
+
+        The same for every ``zipmap`` option of the export: a tensor, ZipMap's
+        list of dicts, or one output per class (``zipmap="columns"``).
+        """
         if not self.is_classifier:
             raise AttributeError("This ONNX model has no probabilities output.")
-        return self._run(X, self._outputs[1])
+        columns = self._run(X, self._proba)
+        return columns[0] if len(columns) == 1 else np.column_stack(columns)
 
     def score(self, X, y, sample_weight=None):
         """Accuracy for classifiers, R^2 for regressors, as scikit-learn's ``score``."""
         metric = accuracy_score if self.is_classifier else r2_score
         return metric(y, self.predict(X), sample_weight=sample_weight)
 
-    def _run(self, X, output):
-        X = self._check(X)
-        if X.shape[0] <= self.batch_size:  # one call: no result buffer, no copy
-            batch = np.ascontiguousarray(X, self._input_dtype)
-            return _as_array(self._run_batch(batch, output))
-        result = None
-        for start in range(0, X.shape[0], self.batch_size):
-            batch = np.ascontiguousarray(X[start : start + self.batch_size], self._input_dtype)
-            values = _as_array(self._run_batch(batch, output))
-            if result is None:
-                result = np.empty((X.shape[0],) + values.shape[1:], values.dtype)
-            result[start : start + len(values)] = values
-        return result
+    def feeds(self, X):
+        """The input feed onnxruntime's ``session.run`` takes for ``X``: {name: array}."""
+        return self._inputs.batch(self._inputs.columns(X))
 
-    def _run_batch(self, batch, output):
-        # Strings never live on the GPU, and onnxruntime (1.32) crashes when it
-        # copies a bound string output: those go through a plain run.
-        if not (self.io_binding and self._bindable[output.name]):
-            return self.session.run([output.name], {self._input: batch})[0]
-        binding = self.session.io_binding()
-        binding.bind_cpu_input(self._input, batch)
-        binding.bind_output(output.name, self._device)
-        self.session.run_with_iobinding(binding)
-        return binding.copy_outputs_to_cpu()[0]
+    def _run(self, X, outputs):
+        """The ``outputs`` as arrays, computed ``batch_size`` rows at a time."""
+        names = [output.name for output in outputs]
+        columns = self._inputs.columns(X)
+        n_samples = len(next(iter(columns.values())))
+        if n_samples <= self.batch_size:  # one call: no result buffer, no copy
+            values = self.session.run(names, self._inputs.batch(columns))
+            return [_as_array(v) for v in values]
+        results = None
+        for start in range(0, n_samples, self.batch_size):
+            batch = self._inputs.batch(columns, start, start + self.batch_size)
+            values = [_as_array(v) for v in self.session.run(names, batch)]
+            if results is None:
+                results = [np.empty((n_samples,) + v.shape[1:], v.dtype) for v in values]
+            for result, value in zip(results, values):
+                result[start : start + len(value)] = value
+        return results
 
-    def _check(self, X):
-        """A 2-D array-like of the right width; not copied, not cast here."""
-        X = X.to_numpy() if hasattr(X, "to_numpy") else X
-        X = X if isinstance(X, np.ndarray) else np.asarray(X)
-        if X.ndim != 2:
-            raise ValueError(f"Expected a 2-D array, got an array of shape {X.shape}.")
-        if X.shape[0] == 0:
-            raise ValueError("Found array with 0 sample(s); a minimum of 1 is required.")
-        if self.n_features_in_ is not None and X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but OnnxPredictor is expecting "
-                f"{self.n_features_in_} features as input."
-            )
-        return X
+
+def _probability_outputs(outputs):
+    """The outputs holding probabilities: one tensor or ZipMap, or one per class."""
+    if len(outputs) < 2:
+        return []
+    if outputs[1].type.startswith("seq") or len(outputs[1].shape) == 2:
+        return [outputs[1]]
+    floats = ("tensor(float)", "tensor(double)", "tensor(float16)")
+    return [o for o in outputs[1:] if o.type in floats and len(o.shape) == 1]
 
 
 def _as_array(values):
@@ -182,15 +160,3 @@ def _as_array(values):
     if isinstance(values, list):
         return np.array([list(row.values()) for row in values])
     return values
-
-
-def _serialized(model):
-    if isinstance(model, BaseEstimator):
-        from ._export import to_onnx
-
-        model = to_onnx(model)
-    if isinstance(model, onnx.ModelProto):
-        return model.SerializeToString()
-    if isinstance(model, (str, os.PathLike)):
-        return os.fspath(model)
-    return model

@@ -14,11 +14,20 @@ from skl2onnx.common.data_types import (
     FloatTensorType,
     Int64TensorType,
     StringTensorType,
+    UInt64TensorType,
     guess_numpy_type,
 )
 from skl2onnx.common.utils import check_input_and_output_numbers
 
-from ._graph import NetworkSpec, io_dtype, label_values, write_classifier, write_regressor
+from ._graph import (
+    NetworkSpec,
+    cast,
+    compute_dtype,
+    io_dtype,
+    label_values,
+    write_classifier,
+    write_regressor,
+)
 
 # Options of the converters. zipmap / output_class_labels are handled by
 # skl2onnx's classifier parser, nocl and float16 by the graph.
@@ -53,20 +62,38 @@ class ContainerWriter:
             self.container.add_initializer(name, None, None, numpy_helper.from_array(value, name))
         return name
 
-    def node(self, op_type, inputs, output=None, **attributes):
+    def node(self, op_type, inputs, output=None, n_outputs=1, **attributes):
         if output is None:
-            output = self.scope.get_unique_variable_name(op_type.lower())
+            names = [self.scope.get_unique_variable_name(op_type.lower()) for _ in range(n_outputs)]
+            output = names[0] if n_outputs == 1 else names
         name = self.scope.get_unique_operator_name("Sknet" + op_type)
         self.container.add_node(op_type, inputs, output, name=name, **attributes)
         return output
 
+    def retyped(self, dtype):
+        """This writer, computing in ``dtype``."""
+        return ContainerWriter(self.scope, self.container, dtype)
+
 
 def _input_dtype(operator):
-    return np.dtype(guess_numpy_type(operator.inputs[0].type))
+    """The input's dtype; with one input per column, the widest float among them."""
+    dtypes = [np.dtype(guess_numpy_type(variable.type)) for variable in operator.inputs]
+    floats = [dtype for dtype in dtypes if dtype in (np.float32, np.float64)]
+    return np.result_type(*floats) if floats else dtypes[0]
 
 
-def _compute_dtype(operator, spec, options):
-    return np.float16 if options.get("float16") else io_dtype(_input_dtype(operator), spec)
+def _network_input(writer, operator):
+    """The input in the compute dtype; several inputs (columns) are concatenated."""
+    names = [
+        cast(writer, v.full_name, guess_numpy_type(v.type), writer.dtype) for v in operator.inputs
+    ]
+    return names[0] if len(names) == 1 else writer.node("Concat", names, axis=1)
+
+
+def _writer(scope, operator, container, spec, options):
+    """A writer that computes in float16 when asked, else as ``compute_dtype`` says."""
+    dtype = np.float16 if options["float16"] else compute_dtype(_input_dtype(operator), spec)
+    return ContainerWriter(scope, container, dtype)
 
 
 def _tensor_type(dtype):
@@ -77,19 +104,21 @@ def convert_classifier(scope, operator, container):
     """skl2onnx converter of an sknet classifier: outputs label, probabilities."""
     spec = NetworkSpec.from_estimator(operator.raw_operator)
     options = container.get_options(operator.raw_operator, dict(nocl=False, float16=False))
-    writer = ContainerWriter(scope, container, _compute_dtype(operator, spec, options))
+    writer = _writer(scope, operator, container, spec, options)
     label, probabilities = operator.outputs[0].full_name, operator.outputs[1].full_name
-    X = operator.inputs[0].full_name
-    write_classifier(writer, X, spec, _input_dtype(operator), label, probabilities, options["nocl"])
+    out_dtype = guess_numpy_type(operator.outputs[1].type)
+    X = _network_input(writer, operator)
+    write_classifier(writer, X, spec, label, probabilities, out_dtype, options["nocl"])
 
 
 def convert_regressor(scope, operator, container):
-    """skl2onnx converter of an sknet regressor: one output, shaped as ``predict``."""
+    """skl2onnx converter of an sknet regressor: one output (N, n_outputs)."""
     spec = NetworkSpec.from_estimator(operator.raw_operator)
     options = container.get_options(operator.raw_operator, dict(float16=False))
-    writer = ContainerWriter(scope, container, _compute_dtype(operator, spec, options))
-    X, output = operator.inputs[0].full_name, operator.outputs[0].full_name
-    write_regressor(writer, X, spec, _input_dtype(operator), output)
+    writer = _writer(scope, operator, container, spec, options)
+    output = operator.outputs[0]
+    X = _network_input(writer, operator)
+    write_regressor(writer, X, spec, output.full_name, guess_numpy_type(output.type))
 
 
 def _label_type(spec, nocl, N):
@@ -97,28 +126,36 @@ def _label_type(spec, nocl, N):
         return Int64TensorType([N, spec.n_outputs])
     if nocl:
         return Int64TensorType([N])
-    kind = label_values(spec.classes).dtype.kind
-    return {"i": Int64TensorType, "f": DoubleTensorType, "O": StringTensorType}[kind]([N])
+    dtype = label_values(spec.classes).dtype
+    types = {"i": Int64TensorType, "u": UInt64TensorType, "f": DoubleTensorType}
+    return types.get(dtype.kind, StringTensorType)([N])
 
 
 def classifier_shapes(operator):
-    """Shape calculator: label (N,) or (N, n_labels), probabilities (N, C)."""
-    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
+    """Shape calculator: label (N,) or (N, n_labels), probabilities (N, C).
+
+    Probabilities are of the input's float type, float for other inputs.
+    """
+    check_input_and_output_numbers(operator, input_count_range=[1, None], output_count_range=2)
     spec = NetworkSpec.from_estimator(operator.raw_operator)
     nocl = operator.scope_inst.get_options(operator.raw_operator, dict(nocl=False))["nocl"]
     N = operator.inputs[0].get_first_dimension()
-    dtype = io_dtype(_input_dtype(operator), spec)
     operator.outputs[0].type = _label_type(spec, nocl, N)
+    dtype = io_dtype(_input_dtype(operator))
     operator.outputs[1].type = _tensor_type(dtype)([N, spec.n_columns])
 
 
 def regressor_shapes(operator):
-    """Shape calculator: (N,) for one target, else (N, n_outputs)."""
-    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
+    """Shape calculator: (N, n_outputs), (N, 1) for one target as every skl2onnx regressor.
+
+    skl2onnx's composites (stacking, voting) concatenate their regressors'
+    outputs along axis 1, so a 1-D output would break them.
+    """
+    check_input_and_output_numbers(operator, input_count_range=[1, None], output_count_range=1)
     spec = NetworkSpec.from_estimator(operator.raw_operator)
     N = operator.inputs[0].get_first_dimension()
-    shape = [N] if spec.n_outputs == 1 else [N, spec.n_outputs]
-    operator.outputs[0].type = _tensor_type(io_dtype(_input_dtype(operator), spec))(shape)
+    dtype = io_dtype(_input_dtype(operator))
+    operator.outputs[0].type = _tensor_type(dtype)([N, spec.n_outputs])
 
 
 def register(estimator_class):

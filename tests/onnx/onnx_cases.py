@@ -9,6 +9,11 @@ import pytest
 onnxruntime = pytest.importorskip("onnxruntime")
 onnx = pytest.importorskip("onnx")
 
+from sklearn.base import clone  # noqa: E402
+from sklearn.compose import ColumnTransformer  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
+
 from sknet import MLPClassifier, MLPRegressor  # noqa: E402
 from sknet.nn.activations import ACTIVATIONS as CORE_ACTIVATIONS  # noqa: E402
 
@@ -30,6 +35,37 @@ TARGETS = {
     "poisson": RNG.poisson(np.exp(X[:, 0] / 2)),
 }
 TASKS = list(TARGETS)
+
+
+def frame():
+    """A DataFrame of the kinds real pipelines start with, and the ONNX type of each column."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(1)
+    columns = {
+        "annual income": (X[:, 0] * 1000 + 5000, onnx.TensorProto.DOUBLE),
+        "age": (rng.randint(18, 90, 60), onnx.TensorProto.INT64),
+        "member": (X[:, 1] > 0, onnx.TensorProto.BOOL),
+        "city": (rng.choice(["Lyon", "Oslo", "Pune"], 60).astype(object), onnx.TensorProto.STRING),
+        "plan": (pd.Categorical(rng.choice(["basic", "pro"], 60)), onnx.TensorProto.STRING),
+    }
+    df = pd.DataFrame({name: values for name, (values, _) in columns.items()})
+    return df, {name: elem_type for name, (_, elem_type) in columns.items()}
+
+
+@functools.cache
+def fitted_frame_pipeline(task, activation="relu"):
+    """ColumnTransformer (scaled numbers, one-hot strings) and a network, fitted on ``frame``."""
+    df, _ = frame()
+    columns = ColumnTransformer(
+        [
+            ("num", StandardScaler(), ["annual income", "age", "member"]),
+            ("cat", OneHotEncoder(handle_unknown="ignore"), ["city", "plan"]),
+        ]
+    )
+    network = clone(fitted(task, activation))  # unfitted, same parameters
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return make_pipeline(columns, network).fit(df, TARGETS[task])
 
 
 @functools.cache
@@ -66,6 +102,6 @@ def assert_parity(model, onx, X, dtype):
         np.testing.assert_allclose(proba, model.predict_proba(X), rtol=tol, atol=tol)
     else:
         (values,) = outputs
-        expected = model.predict(X)
+        expected = model.predict(X).reshape(len(X), -1)  # (N, 1) for one target, as skl2onnx
         assert values.shape == expected.shape and values.dtype == dtype
         np.testing.assert_allclose(values, expected, rtol=tol, atol=tol)
