@@ -31,9 +31,9 @@ from ._progress import FitProgress
 class Outcome:
     """What a fit call leaves for the fitted attributes and the next call.
 
-    ``carried`` is plain data (see ``BaseMLP._starting_point``): the core's
-    training ``State`` as a dict under ``"training"`` and the early-stopping
-    record under ``"early_stopping"``.
+    ``carried`` is plain data (see ``_state.py``): the core's training
+    ``State`` as a dict under ``"training"`` and the early-stopping record
+    under ``"early_stopping"``.
     """
 
     n_iter: int
@@ -53,8 +53,9 @@ class Minibatch:
     optimizer : str
         Name of the optimizer in ``nn.optimizers.OPTIMIZERS``.
     hyperparameters : callable
-        ``hyperparameters(estimator) -> dict``: the optimizer's constructor
-        arguments, from the estimator's parameters.
+        ``hyperparameters(estimator, net) -> dict``: the optimizer's
+        constructor arguments, from the estimator's parameters (and the
+        network, e.g. its ``n_weights``).
     schedules : set of str or None
         The ``learning_rate`` values this solver follows; any other keeps
         the rate constant (as scikit-learn's adam ignores its schedules).
@@ -74,10 +75,14 @@ class Minibatch:
             return estimator.learning_rate
         return "constant"
 
+    def make_optimizer(self, est, net):
+        """The optimizer of ``OPTIMIZERS``, set from the estimator's parameters."""
+        return optimizers.OPTIMIZERS[self.optimizer](**self.hyperparameters(est, net))
+
     def fit(self, est, net, theta, data, y, rng, incremental, carried):
         if est.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True.")
-        optimizer = optimizers.OPTIMIZERS[self.optimizer](**self.hyperparameters(est))
+        optimizer = self.make_optimizer(est, net)
         state = self._state(est, carried.get("training"), optimizer, theta, incremental)
         schedule = schedules.get(
             self.schedule_name(est), power_t=est.power_t, n_epochs=est.max_iter
@@ -167,11 +172,11 @@ class _Recording:
 SOLVERS = {
     "lbfgs": LBFGS(),
     "sgd": Minibatch(
-        "sgd", lambda est: dict(momentum=est.momentum, nesterov=est.nesterovs_momentum)
+        "sgd", lambda est, net: dict(momentum=est.momentum, nesterov=est.nesterovs_momentum)
     ),
     "adam": Minibatch(
         "adam",
-        lambda est: dict(beta_1=est.beta_1, beta_2=est.beta_2, epsilon=est.epsilon),
+        lambda est, net: dict(beta_1=est.beta_1, beta_2=est.beta_2, epsilon=est.epsilon),
         schedules={"constant", "cosine"},
     ),
 }
