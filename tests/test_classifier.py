@@ -68,7 +68,9 @@ def test_multilabel_indicator(n_labels):
 def test_linear_model_matches_logistic_regression(clf_data):
     X, y = clf_data
     alpha = 1.0
-    clf = MLPClassifier((), solver="lbfgs", alpha=alpha, tol=1e-10, max_iter=2000).fit(X, y)
+    clf = MLPClassifier(
+        (), solver="lbfgs", alpha=alpha, tol=1e-10, max_iter=2000, random_state=0
+    ).fit(X, y)
     # Our penalty is alpha / (2 n) |W|^2 on the mean loss: LogisticRegression C = 1 / alpha.
     ref = LogisticRegression(C=1 / alpha, tol=1e-10, max_iter=5000).fit(X, y)
     np.testing.assert_allclose(clf.predict_proba(X), ref.predict_proba(X), atol=1e-4)
