@@ -103,3 +103,15 @@ def test_init_factors_start_where_scikit_learn_starts(clf_data, activation):
     params.update(random_state=0, shuffle=False, tol=0.0)
     ours, theirs = (Est(**params).fit(X, y) for Est in (MLPClassifier, SkMLPClassifier))
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("solver", sorted(SOLVERS))
+def test_loss_curve_display_draws_every_solvers_run(clf_data, solver):
+    pytest.importorskip("matplotlib")
+    from sknet.display import LossCurveDisplay
+
+    X, y = clf_data
+    clf = MLPClassifier((6,), solver=solver, max_iter=4, random_state=0).fit(X, y)
+    line = LossCurveDisplay.from_estimator(clf).lines_["training loss"]
+    np.testing.assert_array_equal(line.get_ydata(), clf.loss_curve_)
+    assert len(clf.loss_curve_) == clf.n_iter_ == 4
