@@ -137,8 +137,8 @@ def _mean_output_gradient(net, Z_start, Z_end, index, sign):
     mean = np.empty_like(Z_start)
     for n in np.unique(n_nodes):
         nodes, weights = gauss_legendre(int(n), 1, Z_start.dtype.str)
-        group = np.flatnonzero(n_nodes == n)
-        for at in np.array_split(group, -(-group.size * n * Z_start.shape[1] // _MAX_POINTS)):
+        group, step = np.flatnonzero(n_nodes == n), max(1, _MAX_POINTS // (n * Z_start.shape[1]))
+        for at in (group[s : s + step] for s in range(0, group.size, step)):
             Z = Z_start[at] + nodes[:, None, None] * change[at]  # (nodes, segments, outputs)
             Z = Z.reshape(-1, Z_start.shape[1])
             i, s = np.tile(index[at], n), np.tile(sign[at], n)
