@@ -175,6 +175,9 @@ def test_invalid_parameters_are_refused_the_scikit_learn_way():
         attributions(network("regression"), X, method="shap")
     with pytest.raises(InvalidParameterError, match="'n_steps' parameter"):
         attributions(network("regression"), X, n_steps=0)
+    for tol in (0, -0.1, "1%"):
+        with pytest.raises(InvalidParameterError, match="'completeness_tol' parameter"):
+            attributions(network("regression"), X, completeness_tol=tol)
 
 
 def test_models_that_are_not_networks_are_refused():
