@@ -284,9 +284,9 @@ def markdown(results: dict, machine: dict, argv: list[str]) -> str:
             [
                 [
                     LABELS[f"ig-{k}" if k != "default" else "ig"],
-                    f"{v['median']:.2g}",
-                    f"{v['p95']:.2g}",
-                    f"{v['max']:.3g}",
+                    f"{v['median']:.2e}",
+                    f"{v['p95']:.2e}",
+                    f"{v['max']:.3e}",
                     f"{v['above_1pct']:.1%}",
                 ]
                 for k, v in c.items()
