@@ -1,7 +1,6 @@
 """attributions: how much each input feature moved one output of a fitted network."""
 
-from functools import lru_cache
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -11,15 +10,8 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._chain import affine_map
-from ._network import (
-    first_layer,
-    first_layer_gradient,
-    forward,
-    forward_from,
-    input_gradient,
-    output_value_and_grad,
-    read_network,
-)
+from ._network import forward, input_gradient, output_value_and_grad, read_network
+from ._paths import integrated, warn_missed
 from ._targets import Targets
 
 METHODS = ("gradient", "gradient_x_input", "integrated_gradients")
@@ -37,6 +29,7 @@ _MAX_ELEMENTS = 2**22
         "output": [StrOptions({"auto", "logit"})],
         "baseline": [None, StrOptions({"mean"}), "array-like"],
         "n_steps": [Interval(Integral, 1, None, closed="left")],
+        "completeness_tol": [Interval(Real, 0, None, closed="neither"), None],
         "space": [StrOptions({"input", "network"})],
         "return_completeness": ["boolean"],
     },
@@ -51,6 +44,7 @@ def attributions(
     output="auto",
     baseline=None,
     n_steps=50,
+    completeness_tol=0.01,
     space="input",
     return_completeness=False,
 ):
@@ -74,9 +68,9 @@ default="integrated_gradients"
         (saliency; the baseline is not used). ``"gradient_x_input"``:
         ``(x - baseline) * gradient``. ``"integrated_gradients"``
         (Sundararajan et al., 2017): ``(x - baseline)`` times the gradient
-        averaged along the straight path from the baseline to ``x``, by
-        ``n_steps``-point Gauss-Legendre quadrature; each row's attributions
-        then sum to ``f(x) - f(baseline)`` ("completeness").
+        averaged along the straight path from the baseline to ``x``. Each
+        row's attributions sum to ``f(x) - f(baseline)`` ("completeness")
+        within ``completeness_tol``.
     target : label, int, array-like of shape (n_samples,) or None, default=None
         What is explained. Classifiers: the class (a label of ``classes_``,
         or one per row) whose probability is explained; None explains the
@@ -97,8 +91,19 @@ default="integrated_gradients"
         rows of ``X``. An array is given like ``X`` and goes through the
         preprocessing like ``X``.
     n_steps : int, default=50
-        Quadrature points of ``"integrated_gradients"``. Raise it when the
-        completeness error is larger than you accept.
+        Points of the Gauss-Legendre rule that ``"integrated_gradients"``
+        applies to every row first (exact to rounding for smooth networks).
+    completeness_tol : float or None, default=0.01
+        Rows whose attributions miss ``f(x) - f(baseline)`` by more than
+        this, relative to ``|f(x) - f(baseline)|`` (and by more than the
+        rounding of the outputs, 4 float eps of ``|f(x)| + |f(baseline)|``),
+        are recomputed. Networks whose hidden activations are all piecewise
+        linear (relu, leaky_relu, identity) integrate those rows exactly, on
+        the segments of the path where every unit keeps one linear piece, so
+        every row meets it. Other networks (elu, or relu after a smooth
+        layer) recompute them on 2, 4, ... 64 panels of ``n_steps`` points
+        each, and warn about rows that still miss. None applies the plain
+        ``n_steps``-point rule to every row.
     space : {"input", "network"}, default="input"
         ``"input"``: attributions per column of ``X``, carried back through
         the Pipeline's affine steps (StandardScaler, MinMaxScaler,
@@ -159,8 +164,9 @@ default="integrated_gradients"
     B_in, B_net = _baselines(baseline, X_in, X_net, pre, estimator, chain)
     targets = Targets.of(estimator, net, target, X_net.shape[0])
 
+    rule = (n_steps, completeness_tol)
     G, changes = _network_gradients(
-        net, X_net, B_net, targets, method, output, n_steps, return_completeness
+        net, X_net, B_net, targets, method, output, rule, return_completeness
     )
     if chain is not None:
         G = chain.M.astype(net.dtype) @ G  # the chain rule: grad_x = M @ grad_net
@@ -242,11 +248,12 @@ def _baselines(baseline, X_in, X_net, pre, estimator, chain):
     return B_in.astype(dtype, copy=False), B_net.astype(dtype, copy=False)
 
 
-def _network_gradients(net, X, B, targets, method, output, n_steps, completeness):
+def _network_gradients(net, X, B, targets, method, output, rule, completeness):
     """Per row and explained output: gradients in the network's input space.
 
     At ``X`` for the gradient methods; for integrated gradients, averaged
-    along the path from ``B`` to ``X``. With ``completeness``, also
+    along the path from ``B`` to ``X`` by :func:`._paths.integrated` with
+    ``rule = (n_steps, completeness_tol)``. With ``completeness``, also
     ``f(x) - f(baseline)`` (else NaN).
     Rows go in chunks of bounded size (and steps too, when one row's steps
     exceed the budget).
@@ -256,59 +263,26 @@ def _network_gradients(net, X, B, targets, method, output, n_steps, completeness
     n_targets = 1 if targets.pairs is None else len(targets.pairs)
     G = np.empty((n, d, n_targets), dtype=net.dtype)
     changes = np.full((n, n_targets), np.nan, dtype=net.dtype)
-    width = d + 2 * sum(W.shape[1] for W in net.Ws) + d
-    per_pass = max(1, _MAX_ELEMENTS // width)
+    per_pass = max(1, _MAX_ELEMENTS // (d + 2 * sum(W.shape[1] for W in net.Ws) + d))
     path = method == "integrated_gradients"
-    chunk = max(1, per_pass // n_steps) if path else per_pass
+    chunk = max(1, per_pass // rule[0]) if path else per_pass
+    missed = 0
     for start in range(0, n, chunk):
         rows = slice(start, min(start + chunk, n))
         Xc, Bc = X[rows], np.broadcast_to(B if len(B) == 1 else B[rows], X[rows].shape)
         Z, cache = forward(net, Xc)
         pairs = targets.at(net, Z, rows)
-        if completeness:
+        values = [output_value_and_grad(net, Z, index, sign, logit) for index, sign in pairs]
+        if completeness or path:
             Z_base = forward(net, Bc)[0]
             f_base = [output_value_and_grad(net, Z_base, i, s, logit)[0] for i, s in pairs]
+            ends = [(f_x, f_b) for (f_x, _), f_b in zip(values, f_base)]
         if path:
-            grads = _path_average(net, Xc, Bc, pairs, logit, n_steps, per_pass)
-        for t, (index, sign) in enumerate(pairs):
-            f_x, dZ = output_value_and_grad(net, Z, index, sign, logit)
+            grads, left = integrated(net, Xc, Bc, pairs, logit, rule, ends, per_pass)
+            missed += left
+        for t, (f_x, dZ) in enumerate(values):
             G[rows, :, t] = grads[t] if path else input_gradient(net, cache, dZ)
             if completeness:
                 changes[rows, t] = f_x - f_base[t]
+    warn_missed(missed, rule)
     return G, changes
-
-
-def _path_average(net, X, B, pairs, logit, n_steps, per_pass):
-    """Gradients averaged along ``B + alpha (X - B)``, alpha in [0, 1], per pair.
-
-    The first layer's pre-activation is linear along the path, so it is
-    interpolated between its values at ``B`` and ``X`` instead of computed
-    per step, and the weighted sum over steps is taken before the last
-    product with ``W0.T``: the input-wide products run once per row, not
-    once per step.
-    """
-    nodes, weights = _gauss_legendre(n_steps, X.dtype.str)
-    Z_base = first_layer(net, B)
-    Z_change = first_layer(net, X) - Z_base
-    rows, width = Z_change.shape
-    totals = [np.zeros((rows, width), dtype=X.dtype) for _ in pairs]
-    step = max(1, per_pass // rows)
-    for s in range(0, n_steps, step):
-        alpha, w = nodes[s : s + step], weights[s : s + step]
-        Z = Z_base[None, :, :] + alpha[:, None, None] * Z_change[None, :, :]  # (steps, rows, .)
-        Z_out, cache = forward_from(net, Z.reshape(-1, width))
-        for total, (index, sign) in zip(totals, pairs):
-            index, sign = np.tile(index, alpha.size), np.tile(sign, alpha.size)
-            _, dZ = output_value_and_grad(net, Z_out, index, sign, logit)
-            delta = first_layer_gradient(net, cache, dZ)
-            total += (w @ delta.reshape(alpha.size, -1)).reshape(rows, width)  # sum_s w_s delta_s
-    return [total @ net.Ws[0].T for total in totals]
-
-
-@lru_cache(maxsize=16)
-def _gauss_legendre(n_steps, dtype):
-    """Nodes and weights of the ``n_steps``-point Gauss-Legendre rule on [0, 1]."""
-    nodes, weights = np.polynomial.legendre.leggauss(n_steps)
-    nodes, weights = ((nodes + 1) / 2).astype(dtype), (weights / 2).astype(dtype)
-    nodes.flags.writeable = weights.flags.writeable = False
-    return nodes, weights

@@ -95,6 +95,7 @@ class AttributionDisplay:
         output="auto",
         baseline=None,
         n_steps=50,
+        completeness_tol=0.01,
         space="input",
         feature_names=None,
         max_features=20,
@@ -109,7 +110,7 @@ class AttributionDisplay:
             as for :func:`attributions`.
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Rows to explain.
-        method, target, output, baseline, n_steps, space
+        method, target, output, baseline, n_steps, completeness_tol, space
             As for :func:`attributions`. The plot shows one output: pass
             ``target`` for a multilabel classifier or a multi-output
             regressor.
@@ -135,6 +136,7 @@ class AttributionDisplay:
             output=output,
             baseline=baseline,
             n_steps=n_steps,
+            completeness_tol=completeness_tol,
             space=space,
         )
         if A.ndim == 3:

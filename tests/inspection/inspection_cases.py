@@ -23,17 +23,6 @@ TARGETS = {
 TASKS = list(TARGETS)
 
 
-def is_smooth(activation):
-    """Whether the activation's first and second derivatives are continuous at
-    0, where the core's piecewise activations (relu, elu, ...) switch formula."""
-    Z = np.array([[-2e-4, -1e-4, 1e-4, 2e-4]])
-    dA = np.ones_like(Z)
-    activation.derivative(Z.copy(), activation.forward(Z.copy()), dA)
-    d = dA[0]
-    second_left, second_right = (d[1] - d[0]) / 1e-4, (d[3] - d[2]) / 1e-4
-    return abs(d[2] - d[1]) < 1e-3 and abs(second_right - second_left) < 1e-2
-
-
 @functools.cache
 def network(task, activation="tanh", hidden=(5, 4), dtype=np.float64, seed=0):
     """A network for ``task`` with random weights of unit scale; cached.

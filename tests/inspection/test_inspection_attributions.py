@@ -100,10 +100,13 @@ def test_standard_scaler_baseline_is_the_training_mean():
     np.testing.assert_allclose(default, explicit, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("activation", ["gelu", "relu", "elu"])
 @pytest.mark.parametrize("baseline", ["mean", "per-row"])
 @pytest.mark.parametrize("method", METHODS)
-def test_chunks_and_step_chunks_change_nothing(method, baseline, monkeypatch):
-    model = network("multilabel", "gelu", hidden=(7,))
+def test_chunks_and_step_chunks_change_nothing(method, baseline, activation, monkeypatch):
+    """Also for the rows that integrated gradients recompute (exactly with
+    relu, on panels with elu)."""
+    model = network("multilabel", activation, hidden=(7,))
     kwargs = dict(method=method, n_steps=9, baseline=X[::-1] if baseline == "per-row" else "mean")
     whole = attributions(model, X, **kwargs)
     monkeypatch.setattr(_attributions, "_MAX_ELEMENTS", 100)  # 3 rows, or 3 steps, a pass
@@ -172,6 +175,9 @@ def test_invalid_parameters_are_refused_the_scikit_learn_way():
         attributions(network("regression"), X, method="shap")
     with pytest.raises(InvalidParameterError, match="'n_steps' parameter"):
         attributions(network("regression"), X, n_steps=0)
+    for tol in (0, -0.1, "1%"):
+        with pytest.raises(InvalidParameterError, match="'completeness_tol' parameter"):
+            attributions(network("regression"), X, completeness_tol=tol)
 
 
 def test_models_that_are_not_networks_are_refused():
@@ -190,15 +196,19 @@ def test_bad_rows_get_the_estimators_own_messages():
 
 
 def test_inspection_reads_fitted_attributes_and_the_activation_registry_only():
+    import importlib
     import inspect
+    import pkgutil
 
-    from sknet.inspection import _attributions, _chain, _display, _network, _targets
+    import sknet.inspection
 
-    for module in (_attributions, _chain, _display, _network, _targets):
-        source = inspect.getsource(module)
-        assert "_estimators" not in source, module.__name__
+    names = [m.name for m in pkgutil.iter_modules(sknet.inspection.__path__)]
+    assert {"_attributions", "_network", "_paths", "_pieces"} <= set(names)
+    for name in names:
+        source = inspect.getsource(importlib.import_module(f"sknet.inspection.{name}"))
+        assert "_estimators" not in source, name
         imports = [ln for ln in source.splitlines() if ln.startswith(("from ..", "import sknet"))]
-        assert imports in ([], ["from ..nn import activations"]), (module.__name__, imports)
+        assert imports in ([], ["from ..nn import activations"]), (name, imports)
 
 
 def test_an_unknown_output_activation_is_named():

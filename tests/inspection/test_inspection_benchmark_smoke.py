@@ -28,5 +28,7 @@ def test_quick_run_writes_report(tmp_path):
     assert (tmp_path / "attributions.png").stat().st_size > 1000
     assert json.loads((tmp_path / "machine.json").read_text())["threads_pinned"] == 1
     (case,) = results["cases"]
-    assert {"gradient", "ig", "ig-f32", "permutation"} <= set(case["ms_per_row"])
+    assert {"gradient", "ig", "ig-plain", "ig-exact", "ig-f32", "permutation"} <= set(
+        case["ms_per_row"]
+    )
     assert results["memory"]["peak_mib"] > 0

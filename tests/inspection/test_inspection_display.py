@@ -70,3 +70,14 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
     display = AttributionDisplay(attributions=np.ones((2, 2)))
     with pytest.raises(ImportError, match=r"sknet\[plot\]"):
         display.plot()
+
+
+def test_from_estimator_passes_the_integration_options_on():
+    model = network("regression", "relu", hidden=(8, 6))
+    kwargs = dict(baseline="mean", n_steps=8, completeness_tol=None)
+    display = AttributionDisplay.from_estimator(model, X, **kwargs)
+    plain = np.abs(attributions(model, X, **kwargs)).mean(axis=0)
+    default = np.abs(attributions(model, X, baseline="mean", n_steps=8)).mean(axis=0)
+    assert not np.allclose(plain, default, rtol=1e-6)
+    widths = [bar.get_width() for bar in display.bars_]
+    np.testing.assert_allclose(widths, plain[display.ranked_features_])
