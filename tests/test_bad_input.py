@@ -101,11 +101,11 @@ def test_divergence_names_the_remedy_and_keeps_the_fitted_model(clf_data, Estima
 def test_a_failed_warm_start_keeps_the_optimizer_state(clf_data):
     X, y = clf_data
     est = MLPClassifier((8,), solver="sgd", max_iter=5, warm_start=True, random_state=0).fit(X, y)
-    velocity = est._state.optimizer["velocity"].copy()
+    velocity = est._state["training"]["optimizer"]["velocity"].copy()
     est.set_params(learning_rate_init=10.0, momentum=0.99)
     with pytest.raises(DivergenceError):
         est.fit(_exploding(X), y)
-    np.testing.assert_array_equal(est._state.optimizer["velocity"], velocity)
+    np.testing.assert_array_equal(est._state["training"]["optimizer"]["velocity"], velocity)
     assert len(est.loss_curve_) == 5
 
 

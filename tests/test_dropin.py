@@ -218,7 +218,7 @@ def test_warm_start_honours_a_changed_dtype(clf_data):
     clf = MLPClassifier((8,), solver="adam", max_iter=3, warm_start=True, random_state=0)
     clf.fit(X, y).set_params(dtype="float32").fit(X, y)
     assert all(a.dtype == np.float32 for a in clf.coefs_ + clf.intercepts_)
-    assert clf._state.optimizer["m"].dtype == np.float32
+    assert clf._state["training"]["optimizer"]["m"].dtype == np.float32
     assert clf.predict_proba(X).dtype == np.float32
     assert len(clf.loss_curve_) == 6
 

@@ -47,9 +47,12 @@ def test_warm_start_continues_with_the_optimizer_state(reg_data, solver):
     )
     once = MLPRegressor(max_iter=6, **params).fit(X, y)
     twice = MLPRegressor(max_iter=3, warm_start=True, **params).fit(X, y)
-    state_after_three = twice._state.optimizer["step"]
+    state_after_three = twice._state["training"]["optimizer"]["step"]
     twice.fit(X, y)
-    assert state_after_three > 0 and twice._state.optimizer["step"] == 2 * state_after_three
+    assert (
+        state_after_three > 0
+        and twice._state["training"]["optimizer"]["step"] == 2 * state_after_three
+    )
     np.testing.assert_allclose(twice.coefs_[0], once.coefs_[0], rtol=1e-10)
     assert len(twice.loss_curve_) == 6 and twice.n_iter_ == 3
 
@@ -112,7 +115,7 @@ def test_every_schedule_with_every_stochastic_solver(clf_data, solver, schedule)
     )
     clf.fit(X, y)
     assert clf.loss_curve_[-1] < 0.9 * clf.loss_curve_[0]
-    final_lr = clf._state.lr
+    final_lr = clf._state["training"]["lr"]
     if schedule == "cosine":  # a cycle of max_iter epochs, then a restart
         assert final_lr == pytest.approx(lr0 * 0.5 * (1 + np.cos(np.pi * (clf.n_iter_ % 40) / 40)))
     elif schedule == "constant" or solver == "adam":  # adam ignores the others
@@ -133,7 +136,7 @@ def test_adaptive_schedule_lowers_the_rate_on_a_plateau(clf_data):
         max_iter=20,
         random_state=0,
     ).fit(X, y)
-    assert clf._state.lr < 0.01
+    assert clf._state["training"]["lr"] < 0.01
 
 
 @pytest.mark.parametrize(
@@ -172,6 +175,24 @@ def test_early_stopping_restores_the_best_weights(clf_data):
     # Same split and same shuffles: train on the early-stopping training rows.
     again.set_params(early_stopping=True, n_iter_no_change=10_000).fit(X, y)
     np.testing.assert_allclose(again.coefs_[0], clf.coefs_[0])
+
+
+def test_early_stopping_scores_each_epochs_parameters_on_a_copy(clf_data):
+    # The scorer gets a model holding the epoch's parameters, never the
+    # estimator being fitted; the best epoch's are the ones kept.
+    X, y = clf_data
+    seen = []
+
+    def accuracy(model, X_val, y_val):
+        seen.append((model, [W.copy() for W in model.coefs_]))
+        return float(np.mean(model.predict(X_val) == y_val))
+
+    clf = MLPClassifier((8,), early_stopping=True, scoring=accuracy, max_iter=20, random_state=0)
+    clf.fit(X, y)
+    assert len(seen) == clf.n_iter_ and all(model is not clf for model, _ in seen)
+    best = seen[int(np.argmax(clf.validation_scores_))][1]
+    for kept, scored in zip(clf.coefs_, best):
+        np.testing.assert_array_equal(kept, scored)
 
 
 def test_without_early_stopping_validation_attributes_are_none(clf_data):
@@ -277,6 +298,39 @@ class TestCallbacks:
 
         clf = MLPClassifier((8,), max_iter=50).set_callbacks(StopAfterTwo()).fit(X, y)
         assert clf.n_iter_ == 2
+
+    def test_lbfgs_iterations_are_tasks_as_epochs_are(self, clf_data):
+        from sklearn.callback import ScoringMonitor
+
+        X, y = clf_data
+        monitor = ScoringMonitor(scoring="accuracy")
+        clf = MLPClassifier((8,), solver="lbfgs", max_iter=6, random_state=0)
+        clf.set_callbacks(monitor).fit(X, y)
+        rows = [r for r in _log_rows(monitor.get_logs()) if r.get("task_name") == "iteration"]
+        assert len(rows) == clf.n_iter_ == 6
+        assert rows[-1]["accuracy"] == pytest.approx(clf.score(X, y))
+
+    @pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+    def test_callback_can_stop_every_solver(self, clf_data, solver, recwarn):
+        X, y = clf_data
+
+        class StopAtSecondIteration:
+            def setup(self, estimator, context):
+                pass
+
+            def on_fit_task_begin(self, estimator, context):
+                pass
+
+            def on_fit_task_end(self, estimator, context):
+                return context.task_name != "fit" and context.task_id == 1
+
+            def teardown(self, estimator, context):
+                pass
+
+        clf = MLPClassifier((8,), solver=solver, max_iter=50, random_state=0)
+        clf.set_callbacks(StopAtSecondIteration()).fit(X, y)
+        assert clf.n_iter_ == len(clf.loss_curve_) == 2
+        assert not [w for w in recwarn if "converge" in str(w.message)]
 
     def test_progress_bar_inside_grid_search(self, clf_data, capsys):
         from sklearn.callback import ProgressBar

@@ -1,11 +1,20 @@
-"""MLPRegressor: real-valued targets, squared error or Poisson loss."""
+"""MLPRegressor: real-valued targets, any regression loss of the core."""
+
+from numbers import Real
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 
+from ..nn import losses
 from ._base import BaseMLP
+from ._utils import store_parameters
+
+REGRESSION_LOSSES = sorted(
+    name for name, loss in losses.LOSSES.items() if loss.out_activation in ("identity", "exp")
+)
+"""The losses of ``nn.losses.LOSSES`` with a real (identity) or positive (exp) output."""
 
 
 class MLPRegressor(RegressorMixin, BaseMLP):
@@ -19,22 +28,38 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     Parameters
     ----------
-    loss : {'squared_error', 'poisson'}, default='squared_error'
+    loss : {'squared_error', 'poisson', 'absolute_error', 'huber', \
+'quantile'}, default='squared_error'
         'squared_error' has an identity output; 'poisson' a log link
-        (exponential output) for non-negative counts or rates.
-        With several outputs the reported loss sums the outputs' halved
-        squared errors; scikit-learn averages them in ``loss_`` but, like
-        sknet, optimizes the sum, so sknet's ``loss_`` and ``tol`` refer to
-        the objective actually minimized.
+        (exponential output) for non-negative counts or rates. The robust
+        losses have an identity output: 'absolute_error' (the conditional
+        median), 'huber' (squared within ``huber_delta`` of the target,
+        absolute beyond) and 'quantile' (the pinball loss of ``quantile``,
+        fitting the conditional quantile). ``loss_`` and ``loss_curve_``
+        are this loss's mean over the samples (plus the L2 term); with several
+        outputs it sums the outputs' losses (scikit-learn averages the
+        squared errors in ``loss_`` but, like sknet, optimizes the sum).
+        ``score`` stays R^2 whatever the loss, as scikit-learn's regressors.
     scoring : str, callable or None, default=None
-        Validation score for early stopping; None uses R^2.
+        Validation score for early stopping; None uses R^2 (for 'quantile',
+        consider a pinball-loss scorer, ``make_scorer(mean_pinball_loss,
+        alpha=quantile, greater_is_better=False)``).
+    quantile : float, default=0.5
+        The quantile level in (0, 1) of ``loss='quantile'`` (scikit-learn's
+        ``HistGradientBoostingRegressor`` name); unused by the other losses.
+    huber_delta : float, default=1.0
+        Where the 'huber' loss turns from squared to absolute, in the units
+        of y (> 0); unused by the other losses. Not ``epsilon`` (as in
+        ``HuberRegressor``) nor ``alpha`` (as in ``GradientBoostingRegressor``):
+        both names are taken by Adam and the L2 penalty.
 
     The others: ``hidden_layer_sizes``, ``activation``, ``solver``, ``alpha``,
     ``batch_size``, ``learning_rate``, ``learning_rate_init``, ``power_t``,
     ``max_iter``, ``shuffle``, ``random_state``, ``tol``, ``verbose``,
     ``warm_start``, ``momentum``, ``nesterovs_momentum``, ``early_stopping``,
     ``validation_fraction``, ``beta_1``, ``beta_2``, ``epsilon``,
-    ``n_iter_no_change``, ``max_fun``, ``dtype`` — see :class:`MLPClassifier`.
+    ``n_iter_no_change``, ``max_fun``, ``dtype``, ``dropout``,
+    ``max_grad_norm`` — see :class:`MLPClassifier`.
 
     Attributes
     ----------
@@ -43,7 +68,7 @@ validation_scores_, best_validation_score_, best_loss_, t_, n_iter_, \
 n_layers_, n_outputs_, n_features_in_, feature_names_in_
         As in :class:`MLPClassifier`.
     out_activation_ : str
-        'identity' for squared error, 'exp' for Poisson.
+        'exp' for Poisson, 'identity' for the other losses.
 
     Examples
     --------
@@ -59,7 +84,9 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
 
     _parameter_constraints = {
         **BaseMLP._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson"})],
+        "loss": [StrOptions(set(REGRESSION_LOSSES))],
+        "quantile": [Interval(Real, 0, 1, closed="neither")],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
     }
     _y_numeric = True
 
@@ -92,35 +119,12 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
         max_fun=15000,
         scoring=None,
         dtype=None,
+        dropout=0.0,
+        max_grad_norm=None,
+        quantile=0.5,
+        huber_delta=1.0,
     ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            loss=loss,
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun,
-            scoring=scoring,
-            dtype=dtype,
-        )
+        store_parameters(self, locals())
 
     def _encode_targets(self, y, fresh, classes, dtype):
         if self.loss == "poisson" and np.any(y < 0):
@@ -135,15 +139,19 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
                 f"{self.n_outputs_}; set warm_start=False to refit."
             )
         self.n_outputs_ = Y.shape[1]
-        self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
+        self.out_activation_ = self._loss().out_activation
         return Y.astype(dtype, copy=False)
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def _partial_fit(self, X, y, sample_weight=None):
-        return self._fit(X, y, sample_weight, incremental=True)
+    def _loss(self):
+        """The loss of ``loss``, with its parameter (``quantile``, ``huber_delta``)."""
+        params = {"quantile": {"quantile": self.quantile}, "huber": {"delta": self.huber_delta}}
+        return losses.get(self.loss, **params.get(self.loss, {}))
 
     @available_if(lambda est: est._check_solver())
-    def partial_fit(self, X, y, sample_weight=None):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(
+        self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None
+    ):
         """Update the model with one epoch over the given data.
 
         Parameters
@@ -154,13 +162,20 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
             The target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
+        X_val, y_val, sample_weight_val : default=None
+            Validation rows, needing ``early_stopping=True``: every call
+            scores them and the patience counter and best weights carry
+            over; the call that exhausts ``n_iter_no_change`` puts the best
+            weights back, and later calls with them leave the model as it
+            is (``n_iter_ = 0``). See :meth:`fit` for their shapes.
 
         Returns
         -------
         self : object
             The updated estimator.
         """
-        return self._partial_fit(X, y, sample_weight)
+        validation = (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, incremental=True, validation=validation)
 
     def predict(self, X):
         """Predict using the multi-layer perceptron.

@@ -22,8 +22,8 @@ def check_rates(rates):
 
 
 _LEVELS = 1 << 16
-"""Masks compare 16-bit random integers (six times cheaper to draw than
-floats from a RandomState) with ``round(rate * 2**16)``."""
+"""Masks compare 16-bit random integers (cheaper to draw than floats from a
+RandomState) with ``round(rate * 2**16)``."""
 
 
 def draw_mask(rng, rate, out):

@@ -220,7 +220,7 @@ def mean_loss(loss, Z, Y, sample_weight=None):
 
 
 def _mean(values, weights):
-    """Weighted mean; plainer and several times faster than np.average."""
+    """Weighted mean; plainer and faster than np.average."""
     if weights is None:
         return float(values.mean())
     return float(np.dot(values, weights) / weights.sum())

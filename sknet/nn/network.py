@@ -95,15 +95,20 @@ class MLP:
         parts = [np.ravel(W) for W in Ws] + [np.ravel(b) for b in bs]
         return np.concatenate(parts).astype(self.dtype, copy=False)
 
-    def init(self, rng, factor=6.0):
+    def init(self, rng, factor=None):
         """Glorot-uniform initial parameters drawn from ``rng``.
 
         Draws, layer by layer, the weights then the biases from
         ``U(-r, r)`` with ``r = sqrt(factor / (n_in + n_out))``: the order and
         bounds scikit-learn's MLP uses, so the same seed starts from the same
-        point. ``factor`` is 2 for logistic hidden units, 6 otherwise; give a
-        sequence for one factor per weight layer.
+        point. By default each layer's ``factor`` is the ``init_factor`` of
+        the activation it feeds, the output layer taking the last hidden
+        layer's (with one shared activation, scikit-learn's rule: 2 for
+        logistic, 6 otherwise); give a number, or one per weight layer, to
+        override it.
         """
+        if factor is None:
+            factor = self._init_factors()
         theta = np.empty(self.n_params, dtype=self.dtype)
         Ws, bs = self.unpack(theta)
         factors = np.broadcast_to(np.asarray(factor, dtype=float), (self.n_layers,))
@@ -112,6 +117,12 @@ class MLP:
             W[...] = rng.uniform(-bound, bound, W.shape)
             b[...] = rng.uniform(-bound, bound, b.shape)
         return theta
+
+    def _init_factors(self):
+        """The ``init_factor`` of the activation each weight layer feeds."""
+        last = self.activation or (self.activations[-1] if self.activations else None)
+        last = last or activations.get("identity")  # no hidden layer: a linear model
+        return [a.init_factor for a in self.activations] + [last.init_factor]
 
     def workspace(self, batch_size, rng=None, masks=None):
         """Buffers for batches of up to ``batch_size`` rows (see Workspace).
@@ -146,8 +157,8 @@ class MLP:
 
         ``delta`` is the output delta; the hidden deltas overwrite ``ws.dA``.
         ``masks`` are those the forward pass used. Bias gradients are column
-        sums, taken as ``ones @ delta`` (a BLAS matrix-vector product, about
-        3x faster than ``delta.sum(axis=0)``).
+        sums, taken as ``ones @ delta`` (a BLAS matrix-vector product, faster
+        than ``delta.sum(axis=0)``).
         """
         gWs, gbs = ws.views(ws.grad)
         m = X.shape[0]

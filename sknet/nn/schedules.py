@@ -7,6 +7,7 @@ samples seen in all, ``epoch`` epochs since the schedule last started from
 stopped improving: ``(new_lr, stop)``.
 """
 
+import inspect
 import math
 
 
@@ -59,7 +60,7 @@ class Cosine(Constant):
     the first cycle, e.g. many ``partial_fit`` calls, never train at rate 0.
     """
 
-    def __init__(self, n_epochs):
+    def __init__(self, n_epochs=200):
         self.n_epochs = max(int(n_epochs), 1)
 
     def epoch_end(self, lr, lr0, t, epoch):
@@ -67,17 +68,25 @@ class Cosine(Constant):
         return lr0 * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
-def get(name, *, power_t=0.5, n_epochs=200):
-    """The schedule called ``name`` with its settings."""
-    if name == "constant":
-        return Constant()
-    if name == "invscaling":
-        return InvScaling(power_t)
-    if name == "adaptive":
-        return Adaptive()
-    if name == "cosine":
-        return Cosine(n_epochs)
-    raise ValueError(
-        f"Unknown learning_rate schedule {name!r}; choose one of "
-        "'constant', 'invscaling', 'adaptive', 'cosine'."
-    )
+SCHEDULES = {"constant": Constant, "invscaling": InvScaling, "adaptive": Adaptive, "cosine": Cosine}
+"""Schedule classes by the names of the estimators' ``learning_rate``."""
+
+
+def get(name, **settings):
+    """The schedule called ``name``, made with those of ``settings`` it takes.
+
+    A run offers every setting it has (``power_t``, ``n_epochs``, ...); each
+    schedule takes the ones its constructor names.
+
+    Examples
+    --------
+    >>> get("invscaling", power_t=0.25, n_epochs=50).power_t
+    0.25
+    """
+    if name not in SCHEDULES:
+        raise ValueError(
+            f"Unknown learning_rate schedule {name!r}; choose one of {sorted(SCHEDULES)}."
+        )
+    cls = SCHEDULES[name]
+    accepted = inspect.signature(cls).parameters
+    return cls(**{key: value for key, value in settings.items() if key in accepted})

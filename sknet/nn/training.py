@@ -1,17 +1,24 @@
-"""Training loops: minibatch epochs with a stopping policy, and L-BFGS.
+"""The minibatch training loop: epochs, the stopping policy, the hooks.
 
-Nothing here prints or knows about estimators. The caller passes ``hooks``
-(an object with ``epoch_begin(epoch)`` and ``epoch_end(record) -> stop``) to
-report progress or stop early, and ``validate(theta) -> (score, loss)`` to
-monitor a validation set. Both loops stop cleanly on Ctrl-C
-(``KeyboardInterrupt``), keeping what was trained so far.
+Nothing here prints or knows about estimators. A run reports through
+*hooks*, an object with ``epoch_begin(epoch)``, called before an epoch, and
+``epoch_end(record, theta) -> stop``, called after it with an
+:class:`EpochRecord` and the parameters the epoch ended with; a true return
+stops the run. ``nn.lbfgs`` reports its iterations through the same two
+calls, so whatever watches one solver watches every solver.
+
+Training stops when the monitored quantity has not improved by more than
+``tol`` for ``n_iter_no_change`` epochs and the schedule gives up. That
+quantity is the training loss, or, when a ``validate(theta) -> (score,
+loss, improved)`` callable is given, a validation score the caller keeps
+(early stopping; the caller also keeps the best parameters). Ctrl-C
+(``KeyboardInterrupt``) ends a run cleanly, keeping the epochs completed.
 """
 
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.optimize
 
 
 class DivergenceError(ValueError, ArithmeticError):
@@ -64,7 +71,12 @@ class Settings:
 
 @dataclass
 class State:
-    """What carries over between runs (warm starts, partial fits)."""
+    """What carries over between runs (warm starts, partial fits).
+
+    Plain numbers, lists and the optimizer's dict of arrays, so
+    ``vars(state)`` is a plain dict that pickles and persists as it is, and
+    ``State(**that_dict)`` continues the run.
+    """
 
     lr: float
     optimizer: dict
@@ -73,10 +85,6 @@ class State:
     loss_curve: list = field(default_factory=list)
     best_loss: float = np.inf
     no_improvement: int = 0
-    validation_scores: list = field(default_factory=list)
-    validation_losses: list = field(default_factory=list)
-    best_validation_score: float = -np.inf
-    best_theta: np.ndarray = None
     cycle_start: int = 0
     schedule: object = None
 
@@ -92,12 +100,16 @@ class State:
 
 @dataclass
 class EpochRecord:
-    """One epoch's figures, handed to ``hooks.epoch_end``."""
+    """One epoch's (or L-BFGS iteration's) figures, handed to ``hooks.epoch_end``.
+
+    ``lr``, ``plateau`` and ``next_lr`` are None for L-BFGS, which has no
+    learning rate; the validation figures are None without validation.
+    """
 
     epoch: int
     loss: float
-    lr: float
-    seconds: float
+    lr: float = None
+    seconds: float = 0.0
     validation_score: float = None
     validation_loss: float = None
     plateau: str = None  # None, "lower" (the rate) or "stop", see the schedule
@@ -110,7 +122,7 @@ class NoHooks:
     def epoch_begin(self, epoch):
         pass
 
-    def epoch_end(self, record):
+    def epoch_end(self, record, theta):
         return False
 
 
@@ -119,8 +131,7 @@ def run_epoch(net, theta, data, order, settings, optimizer, state, ws):
 
     ``order`` is a permutation of the rows, or None to take them in order.
     In order, batches are views; shuffled, each batch is gathered by fancy
-    indexing (one batch-sized copy, never the whole dataset; NumPy runs it
-    2-4x faster than ``np.take`` into a preallocated buffer, and SciPy sparse
+    indexing (one batch-sized copy, never the whole dataset; SciPy sparse
     matrices support it too). A batch whose sample weights are all zero has
     no gradient: it takes no step and does not count in the mean. The
     weights of ``data`` must have a positive total.
@@ -146,13 +157,12 @@ def fit_minibatch(
 
     Returns why it stopped: ``"converged"`` (no improvement larger than
     ``tol`` for ``n_iter_no_change`` epochs and the schedule gives up),
-    ``"max_epochs"``, ``"callback"``, ``"interrupted"`` (Ctrl-C: ``theta``
-    and ``state`` hold the epochs completed) or ``"diverged"`` (non-finite
-    values while early stopping has a best ``state.best_theta`` to fall back
-    to; without one, :class:`DivergenceError` is raised). A diverged epoch is
-    not recorded. With ``settings.shuffle`` each epoch permutes the previous
-    epoch's order, as scikit-learn does, so the same seed visits the rows in
-    the same order.
+    ``"max_epochs"``, ``"callback"`` (a hook asked) or ``"interrupted"``
+    (Ctrl-C). ``theta`` and ``state`` then hold the epochs completed. A
+    non-finite loss (training or validation) or parameters raise
+    :class:`DivergenceError` and leave the diverged epoch unrecorded. With
+    ``settings.shuffle`` each epoch permutes the previous epoch's order, as
+    scikit-learn does, so the same seed visits the rows in the same order.
     """
     hooks = hooks or NoHooks()
     ws = net.workspace(min(settings.batch_size, data.n), rng=rng)  # rng draws dropout masks
@@ -165,12 +175,9 @@ def fit_minibatch(
                 order = order[rng.permutation(data.n)]
             with np.errstate(over="ignore", invalid="ignore"):
                 loss = run_epoch(net, theta, data, order, settings, optimizer, state, ws)
-            validation = _validation(theta, loss, state, validate)
-            if validation is None:
-                return "diverged"
-            record = _end_epoch(theta, loss, data.n, settings, schedule, state, validation)
+            record = _end_epoch(theta, loss, data.n, settings, schedule, state, validate)
             record.seconds = time.perf_counter() - started
-            if hooks.epoch_end(record):
+            if hooks.epoch_end(record, theta):
                 return "callback"
             if record.plateau == "stop":
                 return "converged"
@@ -179,34 +186,24 @@ def fit_minibatch(
     return "max_epochs"
 
 
-def _validation(theta, loss, state, validate):
-    """``(score, loss)`` on the validation set after an epoch (``(None, None)``
-    without one), or None when the epoch diverged and early stopping has a
-    best ``theta`` to fall back to; otherwise a divergence raises."""
-    problem = _non_finite(loss, theta)
-    scores = (None, None)
-    if problem is None and validate is not None:
-        scores = validate(theta)
-        if not np.isfinite(scores[1]):
-            problem = f"the validation loss is {scores[1]}"
-    if problem is None:
-        return scores
-    if validate is not None and state.best_theta is not None:
-        return None
-    raise DivergenceError(f"Training diverged in epoch {state.epochs + 1}: {problem}.")
-
-
-def _end_epoch(theta, loss, n, settings, schedule, state, validation):
-    """Bookkeeping after an epoch: curves, improvement count, next rate."""
+def _end_epoch(theta, loss, n, settings, schedule, state, validate):
+    """Bookkeeping after an epoch: divergence, curves, improvement, next rate."""
+    check_finite(loss, theta, f"Training diverged in epoch {state.epochs + 1}")
+    score = val_loss = None
+    if validate is None:
+        improved = not loss > state.best_loss - settings.tol
+        state.best_loss = min(state.best_loss, loss)
+    else:
+        score, val_loss, improved = validate(theta)
+        if not np.isfinite(val_loss):
+            raise DivergenceError(
+                f"Training diverged in epoch {state.epochs + 1}: the validation loss is {val_loss}."
+            )
+    state.no_improvement = 0 if improved else state.no_improvement + 1
     state.samples_seen += n
     state.epochs += 1
     state.loss_curve.append(loss)
-    record = EpochRecord(state.epochs, loss, state.lr, 0.0, *validation)
-    if record.validation_score is None:
-        _track_loss(loss, settings.tol, state)
-    else:
-        _track_score(theta, record.validation_score, settings.tol, state)
-        state.validation_losses.append(record.validation_loss)
+    record = EpochRecord(state.epochs, loss, state.lr, 0.0, score, val_loss)
     epoch = state.epochs - state.cycle_start
     state.lr = schedule.epoch_end(state.lr, settings.lr0, state.samples_seen, epoch)
     record.plateau = _plateau(schedule, settings, state)
@@ -225,86 +222,16 @@ def _plateau(schedule, settings, state):
     return "lower"
 
 
-def _track_loss(loss, tol, state):
-    if loss > state.best_loss - tol:
-        state.no_improvement += 1
-    else:
-        state.no_improvement = 0
-    state.best_loss = min(state.best_loss, loss)
+def check_finite(loss, theta, what):
+    """Raise :class:`DivergenceError` when ``loss`` or ``theta`` is not finite.
 
-
-def _track_score(theta, score, tol, state):
-    state.validation_scores.append(score)
-    if score < state.best_validation_score + tol:
-        state.no_improvement += 1
-    else:
-        state.no_improvement = 0
-    if score > state.best_validation_score:
-        state.best_validation_score = score
-        state.best_theta = theta.copy()
-
-
-def _non_finite(loss, theta):
-    """What is no longer finite, in words, or None."""
-    if not np.isfinite(loss):
-        return f"the loss is {loss}"
-    if not np.isfinite(theta).all():
-        return "the parameters are no longer finite"
-    return None
-
-
-def fit_lbfgs(net, theta, data, alpha, max_iter, max_fun, tol, record=None):
-    """Minimize the full-batch objective with SciPy's L-BFGS-B.
-
-    ``theta`` is updated in place; returns SciPy's ``OptimizeResult`` with
-    ``interrupted`` added: on Ctrl-C (``KeyboardInterrupt``) it is True and
-    ``theta`` holds the last accepted iterate. ``record(loss)`` is called once
-    per iteration with the objective.
+    The message is ``what`` (e.g. ``"Training diverged in epoch 3"``), then
+    what is not finite.
     """
-    if any(net.dropout):
-        raise ValueError(
-            "L-BFGS needs a deterministic objective and dropout makes it random: "
-            "train with dropout by minibatches (fit_minibatch) or set dropout to 0."
-        )
-    ws = net.workspace(data.n)
-    accepted = {"x": theta.astype(np.float64), "fun": np.nan, "nit": 0}
-
-    def objective(x):
-        theta[...] = x
-        with np.errstate(over="ignore", invalid="ignore"):
-            loss = net.loss_grad(theta, data.X, data.Y, data.w, alpha, ws)
-        return loss, ws.grad.astype(np.float64)
-
-    def callback(intermediate_result):
-        accepted.update(
-            x=intermediate_result.x.copy(),
-            fun=float(intermediate_result.fun),
-            nit=accepted["nit"] + 1,
-        )
-        if record is not None:
-            record(accepted["fun"])
-
-    try:
-        result = scipy.optimize.minimize(
-            objective,
-            accepted["x"],
-            method="L-BFGS-B",
-            jac=True,
-            options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
-            callback=callback,
-        )
-        result.interrupted = False
-    except KeyboardInterrupt:
-        result = scipy.optimize.OptimizeResult(
-            success=False, status=-1, message="interrupted", interrupted=True, **accepted
-        )
-    theta[...] = result.x
-    _check_lbfgs(result, theta)
-    return result
-
-
-def _check_lbfgs(result, theta):
-    problem = None if result.interrupted else _non_finite(result.fun, theta)
-    if problem is not None:
-        when = f"after {result.nit} iterations" if result.nit else "in its first iteration"
-        raise DivergenceError(f"L-BFGS diverged {when}: {problem}.")
+    if not np.isfinite(loss):
+        problem = f"the loss is {loss}"
+    elif not np.isfinite(theta).all():
+        problem = "the parameters are no longer finite"
+    else:
+        return
+    raise DivergenceError(f"{what}: {problem}.")

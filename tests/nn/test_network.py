@@ -319,3 +319,31 @@ def test_dropout_needs_an_rng_or_fixed_masks():
     with pytest.raises(ValueError, match="masks must be None or arrays of shapes"):
         net.workspace(9, masks=[np.ones((9, 5)), np.ones((9, 4))])
     assert MLP((4, 5, 3), "relu", "squared_error").workspace(9).dropout is None
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_initial_weights_follow_the_activations_init_factor(activation):
+    # scikit-learn's Glorot bound sqrt(factor / (n_in + n_out)), factor 2 for
+    # logistic and 6 otherwise, comes from the activation's registry entry.
+    net = MLP((4, 6, 5, 3), activation, "log_loss")
+    factor = ACTIVATIONS[activation].init_factor
+    assert factor == (2.0 if activation == "logistic" else 6.0)
+    default = net.init(np.random.RandomState(0))
+    np.testing.assert_array_equal(default, net.init(np.random.RandomState(0), factor))
+    bound = np.sqrt(factor / (4 + 6))
+    assert 0.8 * bound < np.abs(net.unpack(default)[0][0]).max() <= bound
+
+
+def test_per_layer_init_factors_and_the_output_layer():
+    # Each weight layer takes the factor of the activation it feeds; the
+    # output layer the last hidden layer's; a linear model identity's (6).
+    net = MLP((4, 6, 5, 3), ("logistic", "relu"), "log_loss")
+    expected = net.init(np.random.RandomState(0), [2.0, 6.0, 6.0])
+    np.testing.assert_array_equal(net.init(np.random.RandomState(0)), expected)
+    net = MLP((4, 6, 5, 3), ("relu", "logistic"), "log_loss")
+    expected = net.init(np.random.RandomState(0), [6.0, 2.0, 2.0])
+    np.testing.assert_array_equal(net.init(np.random.RandomState(0)), expected)
+    linear = MLP((4, 3), "logistic", "log_loss")  # scikit-learn: the shared activation's
+    np.testing.assert_array_equal(
+        linear.init(np.random.RandomState(0)), linear.init(np.random.RandomState(0), 2.0)
+    )

@@ -34,3 +34,12 @@ def test_cosine_closed_form(epoch, factor):
 def test_unknown_schedule_names_the_choices():
     with pytest.raises(ValueError, match="cosine"):
         schedules.get("step")
+
+
+@pytest.mark.parametrize("name", sorted(schedules.SCHEDULES))
+def test_every_schedule_starts_at_lr0_and_answers_a_plateau(name):
+    s = schedules.get(name, power_t=0.5, n_epochs=10, unused=1)
+    assert s.epoch_end(0.2, 0.2, 0, 0) == pytest.approx(0.2)
+    new_lr, stop = s.plateau(0.2)
+    assert isinstance(stop, bool) and 0 < new_lr <= 0.2
+    assert stop is not s.lowers_rate  # a schedule that lowers the rate goes on

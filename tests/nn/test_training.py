@@ -6,14 +6,15 @@ from scipy.stats import norm
 from sklearn.linear_model import QuantileRegressor
 
 from sknet.nn import MLP, losses
+from sknet.nn.lbfgs import fit_lbfgs
 from sknet.nn.optimizers import SGD, Adam, AdamW, clip_grad_norm
 from sknet.nn.schedules import Adaptive, Constant, Cosine
 from sknet.nn.training import (
     Data,
     DivergenceError,
+    EpochRecord,
     Settings,
     State,
-    fit_lbfgs,
     fit_minibatch,
     run_epoch,
 )
@@ -87,19 +88,21 @@ def test_plateau_stops_with_constant_and_decays_with_adaptive():
         assert (state.lr < 1e-4) == expect_lr_drop
 
 
-def test_early_stopping_keeps_the_best_parameters():
+def test_a_validation_plateau_stops_training():
+    # The caller's validate(theta) -> (score, loss, improved) replaces the
+    # training loss as what the stopping policy watches.
     data, net = _data(), _net()
     theta, opt = net.init(np.random.RandomState(0)), Adam()
     state = State(lr=0.01, optimizer=opt.init(theta))
-    scores = iter([0.1, 0.5, 0.3, 0.2, 0.1, 0.0, -1.0, -2.0])
+    improved = iter([True, True, False, False, False, False, True, True])
     seen = []
 
     def validate(th):
         seen.append(th.copy())
-        return next(scores), 0.0
+        return 0.5, 0.25, next(improved)
 
     settings = Settings(batch_size=32, max_epochs=8, lr0=0.01, tol=0.0, n_iter_no_change=3)
-    fit_minibatch(
+    reason = fit_minibatch(
         net,
         theta,
         data,
@@ -110,10 +113,10 @@ def test_early_stopping_keeps_the_best_parameters():
         np.random.RandomState(0),
         validate=validate,
     )
-    assert state.best_validation_score == 0.5
-    np.testing.assert_array_equal(state.best_theta, seen[1])
     # Stops once more than n_iter_no_change=3 epochs failed to improve.
-    assert state.validation_scores == [0.1, 0.5, 0.3, 0.2, 0.1, 0.0]
+    assert reason == "converged" and state.epochs == len(seen) == 6
+    np.testing.assert_array_equal(seen[-1], theta)  # validate saw the epoch's parameters
+    assert state.best_loss == np.inf  # the training loss was not what was watched
 
 
 def test_hooks_can_stop_training():
@@ -121,7 +124,7 @@ def test_hooks_can_stop_training():
         def epoch_begin(self, epoch):
             pass
 
-        def epoch_end(self, record):
+        def epoch_end(self, record, theta):
             return record.epoch == 2
 
     data, net = _data(), _net()
@@ -150,20 +153,6 @@ def test_divergence_raises():
     settings = Settings(batch_size=32, max_epochs=200, lr0=10.0, tol=0.0, n_iter_no_change=1000)
     with pytest.raises(DivergenceError, match="diverged"):
         fit_minibatch(net, theta, data, settings, opt, Constant(), state, np.random.RandomState(0))
-
-
-def test_lbfgs_fits_a_linear_model_exactly():
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(50, 3))
-    Y = (X @ np.array([[1.0], [-2.0], [0.5]])) + 0.25
-    net = MLP((3, 1), "identity", "squared_error")
-    theta = net.init(rng)
-    curve = []
-    result = fit_lbfgs(net, theta, Data(X, Y), 0.0, 200, 15000, 1e-10, curve.append)
-    Ws, bs = net.unpack(theta)
-    np.testing.assert_allclose(Ws[0].ravel(), [1.0, -2.0, 0.5], atol=1e-5)
-    assert bs[0][0] == pytest.approx(0.25, abs=1e-5)
-    assert result.success and len(curve) == result.nit
 
 
 def _heteroscedastic(n, seed):
@@ -242,14 +231,6 @@ def test_dropout_training_is_reproducible_from_the_rng_and_learns():
     assert net.mean_loss(Ws, bs, data.X, data.Y) < state.loss_curve[-1]
 
 
-def test_lbfgs_refuses_dropout():
-    data = _data()
-    net = MLP((5, 8, 2), "tanh", "squared_error", dropout=0.3)
-    theta = net.init(np.random.RandomState(0))
-    with pytest.raises(ValueError, match="L-BFGS needs a deterministic objective"):
-        fit_lbfgs(net, theta, data, 0.0, 10, 100, 1e-4)
-
-
 @pytest.mark.parametrize("max_norm", [None, 1.0])
 def test_gradient_clipping_keeps_sgd_from_diverging_on_outlying_rows(max_norm):
     rng = np.random.RandomState(0)
@@ -296,9 +277,9 @@ def test_a_batch_without_weight_takes_no_step():
     np.testing.assert_array_equal(theta, expected)
 
 
-def _fit(data, net, hooks=None, validate=None, max_epochs=5, lr=0.01):
+def _fit(data, net, hooks=None, validate=None, max_epochs=5, lr=0.01, state=None):
     theta, opt = net.init(np.random.RandomState(0)), SGD()
-    state = State(lr=lr, optimizer=opt.init(theta))
+    state = state or State(lr=lr, optimizer=opt.init(theta))
     settings = Settings(batch_size=32, max_epochs=max_epochs, lr0=lr, tol=0.0)
     rng = np.random.RandomState(0)
     reason = fit_minibatch(net, theta, data, settings, opt, Constant(), state, rng, validate, hooks)
@@ -311,20 +292,43 @@ def test_ctrl_c_stops_with_the_epochs_completed():
             if epoch == 2:
                 raise KeyboardInterrupt
 
-        def epoch_end(self, record):
+        def epoch_end(self, record, theta):
             return False
 
     reason, _, state = _fit(_data(), _net(), hooks=InterruptThird())
     assert reason == "interrupted" and state.epochs == len(state.loss_curve) == 2
 
 
-def test_divergence_with_a_best_validated_theta_falls_back_to_it():
+def test_a_non_finite_validation_loss_raises_and_leaves_the_epoch_unrecorded():
     data, net = _data(), _net()
     losses = iter([0.5, 0.4, np.nan])
-    reason, _, state = _fit(data, net, validate=lambda theta: (1.0, next(losses)))
-    assert reason == "diverged" and state.epochs == 2 and state.best_theta is not None
-    with pytest.raises(DivergenceError, match="epoch 1: the validation loss is nan"):
-        _fit(data, net, validate=lambda theta: (1.0, np.nan))
+    with pytest.raises(DivergenceError, match="epoch 3: the validation loss is nan"):
+        _fit(data, net, validate=lambda theta: (1.0, next(losses), True))
+    state = State(lr=0.01, optimizer=SGD().init(net.init(np.random.RandomState(0))))
+    with pytest.raises(DivergenceError):
+        _fit(data, net, validate=lambda theta: (1.0, np.nan, True), state=state)
+    assert state.epochs == 0 and state.loss_curve == []
+
+
+def test_hooks_get_the_record_and_the_parameters_of_every_epoch():
+    class Keep:
+        def __init__(self):
+            self.begun, self.ended = [], []
+
+        def epoch_begin(self, epoch):
+            self.begun.append(epoch)
+
+        def epoch_end(self, record, theta):
+            self.ended.append((record, theta.copy()))
+            return False
+
+    hooks = Keep()
+    _, theta, state = _fit(_data(), _net(), hooks=hooks, max_epochs=3)
+    assert hooks.begun == [0, 1, 2]
+    assert [r.epoch for r, _ in hooks.ended] == [1, 2, 3]
+    assert [r.loss for r, _ in hooks.ended] == state.loss_curve
+    assert all(isinstance(r, EpochRecord) and r.lr == 0.01 for r, _ in hooks.ended)
+    np.testing.assert_array_equal(hooks.ended[-1][1], theta)
 
 
 def test_shuffled_epochs_permute_the_previous_order(monkeypatch):
@@ -343,22 +347,6 @@ def test_shuffled_epochs_permute_the_previous_order(monkeypatch):
     first = rng.permutation(10)
     np.testing.assert_array_equal(orders[0], first)
     np.testing.assert_array_equal(orders[1], first[rng.permutation(10)])
-
-
-def test_lbfgs_interrupted_keeps_the_last_accepted_iterate():
-    data, net = _data(), _net()
-    theta = net.init(np.random.RandomState(0))
-    curve = []
-
-    def record(loss):
-        curve.append(loss)
-        if len(curve) == 3:
-            raise KeyboardInterrupt
-
-    result = fit_lbfgs(net, theta, data, 0.0, 100, 15000, 1e-10, record)
-    assert result.interrupted and result.nit == 3 and result.fun == curve[-1]
-    ws = net.workspace(data.n)
-    assert net.loss_grad(theta, data.X, data.Y, None, 0.0, ws) == pytest.approx(curve[-1])
 
 
 def test_restart_starts_the_schedule_again_and_keeps_the_rest():
