@@ -1,6 +1,7 @@
 """Dropout's cost per epoch in sknet's core, against the same epoch without it.
 
     python -m benchmarks.dropout [--rows 15000] [--repeats 7] [--threads 1] [--rate 0.2]
+                                 [--estimator]
 
 The reference case of ``benchmarks.reference`` (15,000 x 100, 10 classes, hidden (256, 128),
 sgd with Nesterov momentum, batch 200), one epoch of ``training.run_epoch``
@@ -9,6 +10,9 @@ dropout; dropout on both hidden layers with masks from a legacy
 ``RandomState`` (what scikit-learn's ``random_state`` gives); and from a
 ``numpy.random.Generator`` (which fills the mask buffers in place, in the
 compute dtype). Prints median ms/epoch and the paired ratios to no dropout.
+With ``--estimator``, the same epoch through ``MLPClassifier.partial_fit``
+(input validation and the estimator's glue included), with and without
+``dropout``; the masks then come from ``random_state``, a RandomState.
 """
 
 from __future__ import annotations
@@ -52,6 +56,29 @@ def epoch_contender(X, Y, dtype, rate, make_rng):
     return epoch
 
 
+def estimator_contender(X, y, dtype, rate):
+    """A callable that trains one epoch with ``MLPClassifier.partial_fit``."""
+    from sknet import MLPClassifier
+
+    clf = MLPClassifier(
+        (256, 128),
+        solver="sgd",
+        learning_rate_init=1e-3,
+        batch_size=200,
+        dropout=rate,
+        dtype=dtype,
+        random_state=0,
+    )
+    classes = np.arange(10)
+
+    def epoch():
+        started = time.perf_counter()
+        clf.partial_fit(X, y, classes=classes)
+        return time.perf_counter() - started
+
+    return epoch
+
+
 def main(argv=None) -> list[list]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=15_000)
@@ -59,16 +86,23 @@ def main(argv=None) -> list[list]:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--rate", type=float, default=0.2)
     parser.add_argument("--dtype", nargs="+", default=["float32", "float64"])
+    parser.add_argument("--estimator", action="store_true", help="time MLPClassifier.partial_fit")
     args = parser.parse_args(argv)
     rows = []
     for dtype in args.dtype:
         X, y = C.teacher_data(args.rows, 100, 10, dtype)
         Y = np.eye(10, dtype=dtype)[y]
-        contenders = {
-            "no dropout": epoch_contender(X, Y, dtype, args.rate, None),
-            "RandomState": epoch_contender(X, Y, dtype, args.rate, np.random.RandomState),
-            "Generator": epoch_contender(X, Y, dtype, args.rate, np.random.default_rng),
-        }
+        if args.estimator:
+            contenders = {
+                "no dropout": estimator_contender(X, y, dtype, 0.0),
+                "dropout (estimator)": estimator_contender(X, y, dtype, args.rate),
+            }
+        else:
+            contenders = {
+                "no dropout": epoch_contender(X, Y, dtype, args.rate, None),
+                "RandomState": epoch_contender(X, Y, dtype, args.rate, np.random.RandomState),
+                "Generator": epoch_contender(X, Y, dtype, args.rate, np.random.default_rng),
+            }
         with pinned_threads(args.threads):
             timings = alternate(contenders, args.repeats, progress=log)
         for name in contenders:

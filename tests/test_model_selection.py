@@ -1,8 +1,11 @@
 """Pipelines, grid search with several scorers, and quality against scikit-learn."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold, cross_val_score
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
@@ -61,3 +64,22 @@ def test_cross_validated_quality_matches_scikit_learn(name):
         for est in (ours, theirs)
     ]
     assert scores[0] >= scores[1] - 0.01, scores
+
+
+def test_grid_search_over_the_issue_12_parameters(reg_data):
+    """dropout, max_grad_norm, solver='adamw', per-layer activations and the
+    robust losses with their parameters: cloned, set and scored by a search."""
+    X, y = reg_data
+    grid = [
+        {"dropout": [0.0, (0.2, 0.1)], "max_grad_norm": [None, 1.0], "solver": ["adam", "adamw"]},
+        {"activation": [("tanh", "mish"), ("silu", "relu")]},
+        {"loss": ["huber"], "huber_delta": [0.5, 2.0]},
+        {"loss": ["quantile"], "quantile": [0.3, 0.7]},
+    ]
+    net = MLPRegressor(hidden_layer_sizes=(6, 4), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GridSearchCV(net, grid, cv=2, error_score="raise").fit(X, y)
+    assert len(search.cv_results_["params"]) == 8 + 2 + 2 + 2
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_estimator_.get_params()["hidden_layer_sizes"] == (6, 4)

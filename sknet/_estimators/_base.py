@@ -22,12 +22,13 @@ from sklearn.utils.validation import (
 )
 
 from ..nn import MLP, activations, schedules
-from ..nn.losses import LOSSES
 from ..nn.training import Data, DivergenceError
-from ._checks import cast, divergence_remedy, hidden_sizes
+from ._checks import cast, divergence_remedy, hidden_activations, hidden_sizes
+from ._early_stopping import validation_data
 from ._progress import CallbackSupportMixin
 from ._solvers import SOLVERS
 from ._state import carried_state, restore_on_failure
+from ._utils import canonical_loss
 
 
 class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
@@ -41,7 +42,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(activations.ACTIVATIONS))],
+        "activation": [StrOptions(set(activations.ACTIVATIONS)), tuple, list],
         "solver": [StrOptions(set(SOLVERS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -68,13 +69,15 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "scoring": [str, callable, None],
         "dtype": [StrOptions({"float32", "float64"}), type, None],
+        "dropout": [Interval(Real, 0, 1, closed="left"), tuple, list],
+        "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
     }
 
     # Set by the subclasses.
     _y_numeric = False
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -86,26 +89,37 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             in regression).
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights; None gives every sample weight one.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            Validation rows for early stopping, scored instead of a random
+            ``validation_fraction`` of X (needs ``early_stopping=True``, as in
+            scikit-learn's ``HistGradientBoosting*``). In a Pipeline, pass
+            ``transform_input=["X_val"]`` to transform them as X.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Targets of ``X_val``; given together with it.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation rows (times ``class_weight``, if set).
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        validation = (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, incremental=False, validation=validation)
 
-    def _fit(self, X, y, sample_weight, incremental, classes=None):
+    def _fit(self, X, y, sample_weight, incremental, classes=None, validation=(None,) * 3):
         """One fit or partial_fit call: data, network, starting point, solver."""
         with restore_on_failure(self):
             fresh = not hasattr(self, "coefs_") or not (incremental or self.warm_start)
             data, y = self._training_data(X, y, sample_weight, fresh, classes)
+            validation = validation_data(self, *validation, data.Y.dtype)
             net = self._network(data.X.shape[1], data.Y.shape[1], data.Y.dtype)
             theta, carried, rng = self._starting_point(net, fresh)
             self.coefs_, self.intercepts_ = net.unpack(theta)
             self.n_layers_ = net.n_layers + 1
             solver = SOLVERS[self.solver]
             try:
-                solver.fit(self, net, theta, data, y, rng, incremental, carried)
+                solver.fit(self, net, theta, data, y, rng, incremental, carried, validation)
             except DivergenceError as exc:
                 raise self._divergence_error(exc, data) from None
         return self
@@ -114,6 +128,12 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _training_data(self, X, y, sample_weight, fresh, classes):
         """Validated ``Data`` in the compute dtype, and ``y`` as validated."""
+        X, y = self._validated(X, y, reset=fresh)
+        dtype = self._compute_dtype(X, fresh)
+        return self._data(X, y, sample_weight, dtype, fresh, classes), y
+
+    def _validated(self, X, y, reset):
+        """``X`` and ``y`` through ``validate_data`` (a column y becomes 1-D)."""
         X, y = validate_data(
             self,
             X,
@@ -121,18 +141,20 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             accept_sparse=["csr", "csc"],
             multi_output=True,
             dtype=(np.float64, np.float32),
-            reset=fresh,
+            reset=reset,
             y_numeric=self._y_numeric,
         )
-        dtype = self._compute_dtype(X, fresh)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, y
+
+    def _data(self, X, y, sample_weight, dtype, fresh, classes=None):
+        """Validated rows as the core's ``Data`` in ``dtype``: encoded targets, weights."""
         X = cast(X, dtype)
         if sp.issparse(X):
             X = X.tocsr()
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
         Y = self._encode_targets(y, fresh, classes, dtype)
-        w = self._sample_weight(y, sample_weight, X, dtype)
-        return Data(X, Y, w), y
+        return Data(X, Y, self._sample_weight(y, sample_weight, X, dtype))
 
     def _compute_dtype(self, X, fresh):
         """The ``dtype`` parameter's precision; if None, the fitted one or the input's."""
@@ -177,18 +199,22 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _network(self, n_features, n_outputs, dtype):
         """The network the parameters describe, to be trained."""
-        hidden = hidden_sizes(self.hidden_layer_sizes, type(self).__name__)
-        return MLP((n_features, *hidden, n_outputs), self.activation, self._loss(), dtype)
+        owner = type(self).__name__
+        hidden = hidden_sizes(self.hidden_layer_sizes, owner)
+        activation = hidden_activations(self.activation, owner)
+        sizes = (n_features, *hidden, n_outputs)
+        return MLP(sizes, activation, self._loss(), dtype, dropout=self.dropout)
 
     def _fitted_network(self):
         """The network the fitted attributes describe, for prediction and export.
 
         As in scikit-learn, the layer sizes come from ``coefs_``, the output
-        from ``out_activation_`` and the hidden activation from
-        ``self.activation``, so changing ``hidden_layer_sizes`` after fit does
-        not change predictions, and ``predict`` and the ONNX export apply the
-        same activation. The loss is the one whose inverse link
-        ``out_activation_`` is: prediction reads only that link.
+        from ``out_activation_`` and the hidden activations from
+        ``self.activation`` (one name, or one per hidden layer), so changing
+        ``hidden_layer_sizes`` after fit does not change predictions, and
+        ``predict`` and the ONNX export apply the same activations. The loss
+        is the one whose inverse link ``out_activation_`` is: prediction
+        reads only that link.
         """
         sizes = (self.coefs_[0].shape[0], *(W.shape[1] for W in self.coefs_))
         loss = canonical_loss(self.out_activation_)
@@ -267,29 +293,3 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-CANONICAL_LOSSES = {loss.out_activation: loss for loss in LOSSES.values() if loss.gradient is None}
-"""Each output activation's likelihood loss, whose canonical link it inverts.
-
-Derived from ``nn.losses.LOSSES``: the losses without a gradient of their
-own are the canonical pairs, whose output delta is ``f(Z) - Y``.
-"""
-
-
-def canonical_loss(out_activation):
-    """The likelihood loss whose canonical link ``out_activation`` inverts.
-
-    The classifier trains with it (log-loss for softmax, binary log-loss for
-    logistic) and every fitted network predicts with it, since prediction
-    reads only the output activation.
-    """
-    return CANONICAL_LOSSES[out_activation]
-
-
-def store_parameters(estimator, params):
-    """Set every ``__init__`` argument in ``params`` (``locals()``) as an
-    attribute of the same name, unchanged: scikit-learn's convention."""
-    for name, value in params.items():
-        if name not in ("self", "__class__"):
-            setattr(estimator, name, value)

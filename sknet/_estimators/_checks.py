@@ -5,6 +5,8 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import InvalidParameterError
 
+from ..nn.activations import ACTIVATIONS
+
 
 def hidden_sizes(hidden_layer_sizes, owner):
     """The hidden sizes as a list of ints; refuses what is not positive integers."""
@@ -18,6 +20,25 @@ def hidden_sizes(hidden_layer_sizes, owner):
     if any(s <= 0 for s in sizes):
         raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
     return [int(s) for s in sizes]
+
+
+def hidden_activations(activation, owner):
+    """``activation`` as the core takes it: one name, or a tuple of names.
+
+    A sequence's names are checked here, so an unknown one is named in
+    scikit-learn's error for parameters; its length is checked by the core
+    against the hidden layers.
+    """
+    if isinstance(activation, str):
+        return activation
+    names = tuple(activation)
+    if any(not isinstance(n, str) or n not in ACTIVATIONS for n in names):
+        raise InvalidParameterError(
+            f"The 'activation' parameter of {owner} must be a str among "
+            f"{sorted(ACTIVATIONS)} or a tuple of them, one per hidden layer. "
+            f"Got {activation!r} instead."
+        )
+    return names
 
 
 def cast(X, dtype):
@@ -69,4 +90,6 @@ def divergence_remedy(estimator, data):
         remedies.append("Scale the features, e.g. with StandardScaler in a Pipeline.")
     if estimator.solver != "lbfgs":
         remedies.append(f"Lower learning_rate_init (it is {estimator.learning_rate_init}).")
+        if getattr(estimator, "max_grad_norm", None) is None:
+            remedies.append("Or clip the gradient norm, e.g. max_grad_norm=1.0.")
     return " ".join(remedies)

@@ -6,9 +6,9 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call
 
-from ..nn.activations import log_logistic, log_softmax
 from . import _labels
-from ._base import BaseMLP, canonical_loss, store_parameters
+from ._base import BaseMLP
+from ._utils import canonical_loss, store_parameters
 
 
 class MLPClassifier(ClassifierMixin, BaseMLP):
@@ -25,22 +25,22 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Units of each hidden layer; ``()`` gives a linear model
         (multinomial or binary logistic regression).
     activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', \
-'elu', 'gelu', 'softplus', 'silu', 'mish'}, default='relu'
-        Hidden-layer activation.
-    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
-        'lbfgs' optimizes the full-batch loss with SciPy's L-BFGS-B; 'sgd'
-        and 'adam' run minibatch epochs.
+'elu', 'gelu', 'softplus', 'silu', 'mish'} or tuple, default='relu'
+        Hidden-layer activation, or a tuple of them, one per hidden layer.
+    solver : {'lbfgs', 'sgd', 'adam', 'adamw'}, default='adam'
+        'lbfgs' optimizes the full-batch loss with SciPy's L-BFGS-B; 'sgd',
+        'adam' and 'adamw' (Adam with decoupled weight decay) run minibatch epochs.
     alpha : float, default=0.0001
-        L2 penalty strength (scaled by the number or total weight of samples).
+        L2 penalty strength (scaled by the number or total weight of samples);
+        with 'adamw', the decoupled weight decay per step instead.
     batch_size : int or 'auto', default='auto'
         Minibatch size; 'auto' is ``min(200, n_samples)``.
     learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, \
 default='constant'
         Schedule: constant; ``lr0 / (t + 1) ** power_t`` (t: samples seen);
         adaptive (divide by 5 on a plateau); cosine decay towards 0 over
-        ``max_iter`` epochs, then a restart. 'adam' follows 'cosine' only
-        (scikit-learn's adam ignores the others). Every ``fit`` restarts
-        the schedule from ``learning_rate_init``, also with ``warm_start``.
+        ``max_iter`` epochs, then a restart ('adam', 'adamw' follow only
+        this one). Every ``fit`` restarts it from ``learning_rate_init``.
     learning_rate_init : float, default=0.001
         Initial learning rate.
     power_t : float, default=0.5
@@ -64,14 +64,13 @@ default='constant'
     nesterovs_momentum : bool, default=True
         Use Nesterov's momentum with 'sgd'.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction``, stop on its score, keep the best weights.
+        Hold out ``validation_fraction`` (or score the ``X_val`` given to
+        ``fit``/``partial_fit``), stop on its score, keep the best weights.
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping, in [0, 1); used
         only with ``early_stopping=True``.
-    beta_1, beta_2 : float, default=0.9, 0.999
-        Moment decay rates of 'adam'.
-    epsilon : float, default=1e-8
-        Numerical stability term of 'adam'.
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Moment decay rates and numerical stability term of 'adam' and 'adamw'.
     n_iter_no_change : int, default=10
         Epochs without improvement before stopping (or, with 'adaptive',
         dividing the learning rate).
@@ -87,6 +86,12 @@ default='constant'
     dtype : {'float32', 'float64'} or None, default=None
         Compute precision. None follows the input (float32 stays float32,
         anything else is float64); 'float32' is the fast path.
+    dropout : float or tuple of float, default=0.0
+        Probability in [0, 1) of dropping a hidden unit in training (inverted
+        dropout), for all hidden layers or one per layer; stochastic solvers
+        only, masks drawn from ``random_state``, prediction uses every unit.
+    max_grad_norm : float or None, default=None
+        Clip the norm of each step's whole gradient to this (sgd, adam, adamw).
 
     Attributes
     ----------
@@ -169,6 +174,8 @@ default='constant'
         class_weight=None,
         scoring=None,
         dtype=None,
+        dropout=0.0,
+        max_grad_norm=None,
     ):
         store_parameters(self, locals())
 
@@ -195,30 +202,21 @@ default='constant'
         """Only single-output (binary) targets, as in scikit-learn (same seed, same split)."""
         return self.n_outputs_ == 1
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def _partial_fit(self, X, y, sample_weight=None, classes=None):
-        if _check_partial_fit_first_call(self, classes):
-            self.__dict__.pop("classes_", None)
-        _labels.check_incremental_class_weight(self.class_weight)
-        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def _fit_proba(self, X, proba, classes, sample_weight=None):
-        """Fit to class probabilities (soft targets) instead of labels.
-
-        The hook of ``sknet.compress.distill``: ``proba`` holds one
-        distribution per row over ``classes``, which become ``classes_``
-        (see ``_labels.soft_targets``). The log-loss of a probability row is
-        the cross-entropy, whose gradient the core computes as for labels.
-        """
-        classes, self._target_proba, y = _labels.soft_targets(proba, classes)
-        try:
-            return self._fit(X, y, sample_weight, incremental=False, classes=classes)
-        finally:
-            del self._target_proba
+    _fit_proba = _labels.fit_proba  # soft targets: the hook of sknet.compress.distill
 
     @available_if(lambda est: est._check_solver())
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        classes=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Update the model with one epoch over the given data.
 
         Parameters
@@ -234,13 +232,20 @@ default='constant'
             the first call and may be omitted afterwards. As in
             scikit-learn, multilabel y needs it too: pass the label columns,
             ``np.arange(n_labels)``. y need not contain every class.
+        X_val, y_val, sample_weight_val : default=None
+            Validation rows, as for :meth:`fit`; patience and the best weights
+            carry across calls (as in :meth:`MLPRegressor.partial_fit`).
 
         Returns
         -------
         self : object
             The updated estimator.
         """
-        return self._partial_fit(X, y, sample_weight, classes)
+        if _check_partial_fit_first_call(self, classes):
+            self.__dict__.pop("classes_", None)
+        _labels.check_incremental_class_weight(self.class_weight)
+        validation = (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, True, classes, validation)
 
     def predict(self, X):
         """Predict class labels (an indicator matrix for multilabel y).
@@ -287,12 +292,7 @@ default='constant'
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities, finite even where a probability rounds to 0.
         """
-        Z = self._predict_outputs(X, logits=True)
-        if self.out_activation_ == "softmax":
-            return log_softmax(Z)
-        if Z.shape[1] == 1:
-            return np.hstack([log_logistic(-Z), log_logistic(Z)])
-        return log_logistic(Z)
+        return _labels.log_proba(self._predict_outputs(X, logits=True), self.out_activation_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

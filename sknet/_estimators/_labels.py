@@ -7,9 +7,12 @@ core trains on.
 """
 
 import numpy as np
+from sklearn.base import _fit_context
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import type_of_target, unique_labels
+
+from ..nn.activations import log_logistic, log_softmax
 
 
 def fit_binarizer(y, classes):
@@ -102,6 +105,15 @@ def decode(P, classes, out_activation):
     return (P > 0.5).astype(int)
 
 
+def log_proba(Z, out_activation):
+    """``predict_log_proba`` from the logits ``Z``: finite where a probability rounds to 0."""
+    if out_activation == "softmax":
+        return log_softmax(Z)
+    if Z.shape[1] == 1:
+        return np.hstack([log_logistic(-Z), log_logistic(Z)])
+    return log_logistic(Z)
+
+
 def soft_targets(proba, classes):
     """Class probabilities checked and ordered as ``classes_``: ``(classes, proba, y)``.
 
@@ -119,3 +131,19 @@ def soft_targets(proba, classes):
     classes, proba = classes[order], proba[:, order]
     y = classes[np.argmax(proba, axis=1)]
     return classes, proba / proba.sum(axis=1, keepdims=True), y
+
+
+@_fit_context(prefer_skip_nested_validation=True)
+def fit_proba(estimator, X, proba, classes, sample_weight=None):
+    """``MLPClassifier._fit_proba``: fit to class probabilities instead of labels.
+
+    The hook of ``sknet.compress.distill``: ``proba`` holds one distribution
+    per row over ``classes``, which become ``classes_`` (see
+    :func:`soft_targets`). The log-loss of a probability row is the
+    cross-entropy, whose gradient the core computes as for labels.
+    """
+    classes, estimator._target_proba, y = soft_targets(proba, classes)
+    try:
+        return estimator._fit(X, y, sample_weight, incremental=False, classes=classes)
+    finally:
+        del estimator._target_proba

@@ -1,12 +1,15 @@
 """MLPRegressor: real-valued targets, any regression loss of the core."""
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 
 from ..nn import losses
-from ._base import BaseMLP, store_parameters
+from ._base import BaseMLP
+from ._utils import store_parameters
 
 REGRESSION_LOSSES = sorted(
     name for name, loss in losses.LOSSES.items() if loss.out_activation in ("identity", "exp")
@@ -30,21 +33,33 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         'squared_error' has an identity output; 'poisson' a log link
         (exponential output) for non-negative counts or rates. The robust
         losses have an identity output: 'absolute_error' (the conditional
-        median), 'huber' (squared within ``delta=1`` of the target, absolute
-        beyond) and 'quantile' (the pinball loss of the median,
-        ``quantile=0.5``). With several outputs the reported loss sums the outputs' halved
-        squared errors; scikit-learn averages them in ``loss_`` but, like
-        sknet, optimizes the sum, so sknet's ``loss_`` and ``tol`` refer to
-        the objective actually minimized.
+        median), 'huber' (squared within ``huber_delta`` of the target,
+        absolute beyond) and 'quantile' (the pinball loss of ``quantile``,
+        fitting the conditional quantile). ``loss_`` and ``loss_curve_``
+        are this loss's mean over the samples (plus the L2 term); with several
+        outputs it sums the outputs' losses (scikit-learn averages the
+        squared errors in ``loss_`` but, like sknet, optimizes the sum).
+        ``score`` stays R^2 whatever the loss, as scikit-learn's regressors.
     scoring : str, callable or None, default=None
-        Validation score for early stopping; None uses R^2.
+        Validation score for early stopping; None uses R^2 (for 'quantile',
+        consider a pinball-loss scorer, ``make_scorer(mean_pinball_loss,
+        alpha=quantile, greater_is_better=False)``).
+    quantile : float, default=0.5
+        The quantile level in (0, 1) of ``loss='quantile'`` (scikit-learn's
+        ``HistGradientBoostingRegressor`` name); unused by the other losses.
+    huber_delta : float, default=1.0
+        Where the 'huber' loss turns from squared to absolute, in the units
+        of y (> 0); unused by the other losses. Not ``epsilon`` (as in
+        ``HuberRegressor``) nor ``alpha`` (as in ``GradientBoostingRegressor``):
+        both names are taken by Adam and the L2 penalty.
 
     The others: ``hidden_layer_sizes``, ``activation``, ``solver``, ``alpha``,
     ``batch_size``, ``learning_rate``, ``learning_rate_init``, ``power_t``,
     ``max_iter``, ``shuffle``, ``random_state``, ``tol``, ``verbose``,
     ``warm_start``, ``momentum``, ``nesterovs_momentum``, ``early_stopping``,
     ``validation_fraction``, ``beta_1``, ``beta_2``, ``epsilon``,
-    ``n_iter_no_change``, ``max_fun``, ``dtype`` — see :class:`MLPClassifier`.
+    ``n_iter_no_change``, ``max_fun``, ``dtype``, ``dropout``,
+    ``max_grad_norm`` — see :class:`MLPClassifier`.
 
     Attributes
     ----------
@@ -70,6 +85,8 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
     _parameter_constraints = {
         **BaseMLP._parameter_constraints,
         "loss": [StrOptions(set(REGRESSION_LOSSES))],
+        "quantile": [Interval(Real, 0, 1, closed="neither")],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
     }
     _y_numeric = True
 
@@ -102,6 +119,10 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
         max_fun=15000,
         scoring=None,
         dtype=None,
+        dropout=0.0,
+        max_grad_norm=None,
+        quantile=0.5,
+        huber_delta=1.0,
     ):
         store_parameters(self, locals())
 
@@ -118,18 +139,19 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
                 f"{self.n_outputs_}; set warm_start=False to refit."
             )
         self.n_outputs_ = Y.shape[1]
-        self.out_activation_ = losses.get(self._loss()).out_activation
+        self.out_activation_ = self._loss().out_activation
         return Y.astype(dtype, copy=False)
 
     def _loss(self):
-        return self.loss
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def _partial_fit(self, X, y, sample_weight=None):
-        return self._fit(X, y, sample_weight, incremental=True)
+        """The loss of ``loss``, with its parameter (``quantile``, ``huber_delta``)."""
+        params = {"quantile": {"quantile": self.quantile}, "huber": {"delta": self.huber_delta}}
+        return losses.get(self.loss, **params.get(self.loss, {}))
 
     @available_if(lambda est: est._check_solver())
-    def partial_fit(self, X, y, sample_weight=None):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(
+        self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None
+    ):
         """Update the model with one epoch over the given data.
 
         Parameters
@@ -140,13 +162,20 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
             The target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
+        X_val, y_val, sample_weight_val : default=None
+            Validation rows, needing ``early_stopping=True``: every call
+            scores them and the patience counter and best weights carry
+            over; the call that exhausts ``n_iter_no_change`` puts the best
+            weights back, and later calls with them leave the model as it
+            is (``n_iter_ = 0``). See :meth:`fit` for their shapes.
 
         Returns
         -------
         self : object
             The updated estimator.
         """
-        return self._partial_fit(X, y, sample_weight)
+        validation = (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, incremental=True, validation=validation)
 
     def predict(self, X):
         """Predict using the multi-layer perceptron.

@@ -23,7 +23,7 @@ from ..nn import optimizers, schedules
 from ..nn.lbfgs import fit_lbfgs
 from ..nn.training import DivergenceError, Settings, State, fit_minibatch
 from ._checks import divergence_remedy
-from ._early_stopping import EarlyStopping, new_record
+from ._early_stopping import early_stopping
 from ._progress import FitProgress
 
 
@@ -60,14 +60,18 @@ class Minibatch:
         The ``learning_rate`` values this solver follows; any other keeps
         the rate constant (as scikit-learn's adam ignores its schedules).
         None follows all of them.
+    l2 : bool, default=True
+        Whether ``alpha`` is the L2 penalty of the objective; False for an
+        optimizer that uses it itself (AdamW's decoupled weight decay).
     """
 
     stochastic = True
 
-    def __init__(self, optimizer, hyperparameters, schedules=None):
+    def __init__(self, optimizer, hyperparameters, schedules=None, l2=True):
         self.optimizer = optimizer
         self.hyperparameters = hyperparameters
         self.schedules = schedules
+        self.l2 = l2
 
     def schedule_name(self, estimator):
         """The schedule this solver follows for the estimator's ``learning_rate``."""
@@ -76,22 +80,22 @@ class Minibatch:
         return "constant"
 
     def make_optimizer(self, est, net):
-        """The optimizer of ``OPTIMIZERS``, set from the estimator's parameters."""
-        return optimizers.OPTIMIZERS[self.optimizer](**self.hyperparameters(est, net))
+        """The optimizer of ``OPTIMIZERS``, set from the estimator's parameters,
+        its gradient norm clipped to ``max_grad_norm`` when that is set."""
+        optimizer = optimizers.OPTIMIZERS[self.optimizer](**self.hyperparameters(est, net))
+        return optimizers.clip_grad_norm(optimizer, est.max_grad_norm)
 
-    def fit(self, est, net, theta, data, y, rng, incremental, carried):
-        if est.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True.")
+    def fit(self, est, net, theta, data, y, rng, incremental, carried, validation=None):
+        stopping, train = early_stopping(est, net, data, y, rng, incremental, carried, validation)
+        if incremental and stopping is not None and stopping.record.get("stopped"):
+            est.n_iter_ = 0  # patience ran out in an earlier call: keep the best model
+            return
         optimizer = self.make_optimizer(est, net)
         state = self._state(est, carried.get("training"), optimizer, theta, incremental)
         schedule = schedules.get(
             self.schedule_name(est), power_t=est.power_t, n_epochs=est.max_iter
         )
-        settings = _settings(est, data.n, incremental)
-        stopping, train = None, data
-        if est.early_stopping:
-            stopping = EarlyStopping(est, net, carried.get("early_stopping") or new_record())
-            train = stopping.split(data, y, rng)
+        settings = _settings(est, data.n, incremental, self.l2)
         progress = FitProgress(
             est, data, y, net, settings.max_epochs, lowers_rate=schedule.lowers_rate
         )
@@ -106,7 +110,7 @@ class Minibatch:
             reason = "diverged"
         carried = dict(carried, training=vars(state))
         if stopping is not None:
-            stopping.restore(theta)
+            stopping.finish(theta, reason, incremental)
             carried["early_stopping"] = stopping.record
         est._set_outcome(_outcome(state, state.epochs - epochs_before, stopping, carried))
         progress.close(theta)
@@ -138,7 +142,18 @@ class LBFGS:
 
     stochastic = False
 
-    def fit(self, est, net, theta, data, y, rng, incremental, carried):
+    def fit(self, est, net, theta, data, y, rng, incremental, carried, validation=None):
+        if any(net.dropout):
+            raise ValueError(
+                f"dropout={est.dropout!r} needs a stochastic solver: L-BFGS's line search "
+                "needs a deterministic objective. Use solver='adam', 'adamw' or 'sgd', "
+                "or set dropout=0.0."
+            )
+        if validation is not None:
+            raise ValueError(
+                "X_val and y_val are scored by early stopping, which runs with the "
+                "stochastic solvers ('sgd', 'adam', 'adamw'), not with 'lbfgs'."
+            )
         progress = FitProgress(est, data, y, net, est.max_iter, task_name="iteration")
         curve = []
         hooks = _Recording(progress, curve)
@@ -179,6 +194,19 @@ SOLVERS = {
         lambda est, net: dict(beta_1=est.beta_1, beta_2=est.beta_2, epsilon=est.epsilon),
         schedules={"constant", "cosine"},
     ),
+    "adamw": Minibatch(
+        "adamw",
+        lambda est, net: dict(
+            weight_decay=est.alpha,
+            n_weights=net.n_weights,
+            lr_init=est.learning_rate_init,
+            beta_1=est.beta_1,
+            beta_2=est.beta_2,
+            epsilon=est.epsilon,
+        ),
+        schedules={"constant", "cosine"},
+        l2=False,
+    ),
 }
 """The estimators' solvers by name: what ``solver`` accepts."""
 
@@ -195,12 +223,12 @@ def _outcome(state, n_iter, stopping, carried):
     )
 
 
-def _settings(est, n_samples, incremental):
+def _settings(est, n_samples, incremental, l2=True):
     return Settings(
         batch_size=_batch_size(est.batch_size, n_samples),
         max_epochs=1 if incremental else est.max_iter,
         lr0=est.learning_rate_init,
-        alpha=est.alpha,
+        alpha=est.alpha if l2 else 0.0,
         shuffle=est.shuffle,
         tol=est.tol,
         n_iter_no_change=est.n_iter_no_change,

@@ -2,6 +2,8 @@
 
 from sklearn.pipeline import Pipeline
 
+from ..nn.losses import LOSSES
+
 
 def final_estimator(model):
     """The estimator whose outputs are the model's.
@@ -43,3 +45,29 @@ def scoring_name(estimator):
     if scoring is None:
         return "score"
     return scoring if isinstance(scoring, str) else getattr(scoring, "__name__", "score")
+
+
+CANONICAL_LOSSES = {loss.out_activation: loss for loss in LOSSES.values() if loss.gradient is None}
+"""Each output activation's likelihood loss, whose canonical link it inverts.
+
+Derived from ``nn.losses.LOSSES``: the losses without a gradient of their
+own are the canonical pairs, whose output delta is ``f(Z) - Y``.
+"""
+
+
+def canonical_loss(out_activation):
+    """The likelihood loss whose canonical link ``out_activation`` inverts.
+
+    The classifier trains with it (log-loss for softmax, binary log-loss for
+    logistic) and every fitted network predicts with it, since prediction
+    reads only the output activation.
+    """
+    return CANONICAL_LOSSES[out_activation]
+
+
+def store_parameters(estimator, params):
+    """Set every ``__init__`` argument in ``params`` (``locals()``) as an
+    attribute of the same name, unchanged: scikit-learn's convention."""
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)

@@ -142,7 +142,7 @@ class NetworkSpec:
 
     coefs: tuple
     intercepts: tuple
-    activation: str
+    activations: tuple  # one name per hidden layer
     out_activation: str
     task: str
     n_outputs: int
@@ -151,14 +151,16 @@ class NetworkSpec:
     @classmethod
     def from_estimator(cls, estimator):
         check_is_fitted(estimator, "coefs_")
-        for name in (estimator.activation, estimator.out_activation_):
+        hidden, n_hidden = estimator.activation, len(estimator.coefs_) - 1
+        hidden = (hidden,) * n_hidden if isinstance(hidden, str) else tuple(hidden)
+        for name in (*hidden, estimator.out_activation_):
             if name not in ACTIVATIONS:
                 raise ValueError(f"Cannot export activation {name!r} to ONNX.")
         classes = np.asarray(estimator.classes_) if is_classifier(estimator) else None
         return cls(
             coefs=tuple(estimator.coefs_),
             intercepts=tuple(estimator.intercepts_),
-            activation=estimator.activation,
+            activations=hidden,
             out_activation=estimator.out_activation_,
             task=_task(estimator),
             n_outputs=int(estimator.n_outputs_),
@@ -243,7 +245,7 @@ def _layer(writer, A, W, b):
 
 
 def write_network(writer, X, spec):
-    """Forward pass: MatMul + Add and an activation per layer.
+    """Forward pass: MatMul + Add and an activation per layer (each hidden layer its own).
 
     ``X`` and the hidden layers are in ``writer.dtype``; the output layer
     computes in ``head_dtype``, each with weights stored in its dtype (a
@@ -252,8 +254,8 @@ def write_network(writer, X, spec):
     the writer of the output layer's dtype and the name of its activation.
     """
     A = X
-    for W, b in zip(spec.coefs[:-1], spec.intercepts[:-1]):
-        A = ACTIVATIONS[spec.activation](writer, _layer(writer, A, W, b))
+    for W, b, name in zip(spec.coefs[:-1], spec.intercepts[:-1], spec.activations, strict=True):
+        A = ACTIVATIONS[name](writer, _layer(writer, A, W, b))
     head = writer.retyped(head_dtype(writer.dtype))
     A = cast(writer, A, writer.dtype, head.dtype)
     Z = _layer(head, A, spec.coefs[-1], spec.intercepts[-1])

@@ -67,6 +67,16 @@ def test_every_node_runs_on_cuda(activation, dtype, compress):
         assert not unexpected(onx), task
 
 
+@pytest.mark.parametrize("compress", [None, "float16"])
+def test_per_layer_activations_run_on_cuda(compress):
+    """One network whose hidden layers use every activation in turn."""
+    activations = tuple(ACTIVATIONS)
+    sizes = (3,) * len(activations)
+    for task in OUTPUT_KINDS:
+        model = fitted(task, activations, np.float32, hidden_layer_sizes=sizes)
+        assert not unexpected(to_onnx(model, sample(np.float32), compress=compress)), task
+
+
 @pytest.mark.parametrize("method", ["dynamic", "static"])
 @pytest.mark.parametrize("activation", ["relu", "gelu"])
 def test_int8_placement(activation, method):
