@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import activations, losses
+from .blas import add_bias, axpy
 from .dropout import Masks, check_rates
 from .losses import loss_and_delta, mean_loss
 
@@ -128,17 +129,18 @@ class MLP:
         ``masks`` (from ``ws.dropout.draw``) multiply the hidden activations:
         dropout in training; prediction passes none.
         """
-        A, m = X, X.shape[0]
-        last = self.n_layers - 1
+        rows = ws.rows(X.shape[0])
+        A, last = X, self.n_layers - 1
         for i, (W, b) in enumerate(zip(Ws, bs)):
-            Z = _matmul(A, W, ws.A[i][:m])
-            Z += b
+            Z = rows.A[i]
+            _matmul(A, W, Z) if i == 0 else np.matmul(A, W, out=Z)
+            add_bias(Z, b, rows.ones)
             if i < last:
-                if ws.Z[i] is not None:
-                    np.copyto(ws.Z[i][:m], Z)
+                if rows.Z[i] is not None:
+                    np.copyto(rows.Z[i], Z)
                 A = self.activations[i].forward(Z)
                 if masks is not None and masks[i] is not None:
-                    A = np.multiply(A, masks[i], out=ws.dropped[i][:m])
+                    A = np.multiply(A, masks[i], out=rows.dropped[i])
         return Z
 
     def backward(self, Ws, X, delta, ws, masks=None):
@@ -150,20 +152,18 @@ class MLP:
         3x faster than ``delta.sum(axis=0)``).
         """
         gWs, gbs = ws.views(ws.grad)
-        m = X.shape[0]
-        ones = ws.ones[:m]
-        for i in range(self.n_layers - 1, -1, -1):
-            A_prev = X if i == 0 else ws.A[i - 1][:m]
-            mask = None if i == 0 or masks is None else masks[i - 1]
-            A_in = A_prev if mask is None else ws.dropped[i - 1][:m]
-            _matmul(A_in.T, delta, gWs[i])
-            np.matmul(ones, delta, out=gbs[i])
-            if i > 0:
-                dA = np.matmul(delta, Ws[i].T, out=ws.dA[i - 1][:m])
-                if mask is not None:
-                    dA *= mask
-                Z = None if ws.Z[i - 1] is None else ws.Z[i - 1][:m]
-                delta = self.activations[i - 1].derivative(Z, A_prev, dA)
+        rows = ws.rows(X.shape[0])
+        for i in range(self.n_layers - 1, 0, -1):
+            mask = None if masks is None else masks[i - 1]
+            A_in = rows.A[i - 1] if mask is None else rows.dropped[i - 1]
+            np.matmul(A_in.T, delta, out=gWs[i])
+            np.matmul(rows.ones, delta, out=gbs[i])
+            dA = np.matmul(delta, Ws[i].T, out=rows.dA[i - 1])
+            if mask is not None:
+                dA *= mask
+            delta = self.activations[i - 1].derivative(rows.Z[i - 1], rows.A[i - 1], dA)
+        _matmul(X.T, delta, gWs[0])
+        np.matmul(rows.ones, delta, out=gbs[0])
 
     def loss_grad(self, theta, X, Y, sample_weight, alpha, ws):
         """Regularized mean loss of a batch; its gradient goes to ``ws.grad``.
@@ -180,8 +180,7 @@ class MLP:
         Z *= 1.0 / total  # every gradient is linear in the output delta
         self.backward(Ws, X, Z, ws, masks)
         if alpha:
-            np.multiply(theta[: self.n_weights], alpha / total, out=ws.scratch)
-            ws.grad[: self.n_weights] += ws.scratch
+            axpy(theta[: self.n_weights], ws.grad[: self.n_weights], alpha / total)
         return value + self.penalty(theta, alpha, total)
 
     def penalty(self, theta, alpha, total):
@@ -216,10 +215,12 @@ class Workspace:
     ``A[i]`` holds layer i's pre-activation, then (in place) its activation;
     ``Z[i]`` a copy of hidden layer i's pre-activation when training and its
     activation needs it (None otherwise); ``dA[i]`` the hidden deltas;
-    ``grad`` the flat gradient; ``scratch`` room for the L2 term; ``ones`` a
-    vector of ones for the bias gradients. With dropout, ``dropout`` holds
-    the masks (``dropout.Masks``; None without dropout) and ``dropped[i]``
-    hidden layer i's activation times its mask, the input of the next layer.
+    ``grad`` the flat gradient; ``ones`` a vector of ones for the biases
+    (added and differentiated as rank-1 BLAS products). With dropout,
+    ``dropout`` holds the masks (``dropout.Masks``; None without dropout) and
+    ``dropped[i]`` hidden layer i's activation times its mask, the input of
+    the next layer. :meth:`rows` gives views of the first ``m`` rows of all
+    of them.
     """
 
     def __init__(self, net, batch_size, training=True, rng=None, masks=None):
@@ -229,32 +230,64 @@ class Workspace:
             np.empty((rows, n), dtype) if training and act.needs_input else None
             for act, n in zip(net.activations, hidden)
         ]
-        self.dropout = None
+        self.ones = np.ones(rows, dtype)
+        self.dA = [None] * len(hidden)
+        self.dropout, self.dropped = None, [None] * len(hidden)
+        self._rows, self._views = {}, {}
         if not training:
             return
         self.dA = [np.empty((rows, n), dtype) for n in hidden]
         self.grad = np.empty(net.n_params, dtype)
-        self.scratch = np.empty(net.n_weights, dtype)
-        self.ones = np.ones(rows, dtype)
         self._net = net
-        self._views = {}
         if masks is not None or any(net.dropout):
             shapes = [(rows, n) for n in hidden]
             self.dropout = Masks(net.dropout, shapes, dtype, rng, masks)
             self.dropped = [M if M is None else np.empty_like(M) for M in self.dropout.buffers]
+
+    def rows(self, m):
+        """The buffers' first ``m`` rows, as an object with the same attribute
+        names (``A``, ``Z``, ``dA``, ``dropped``, ``ones``).
+
+        A run sees one or two batch sizes, so the views are made once per
+        size instead of being sliced for every batch.
+        """
+        views = self._rows.get(m)
+        if views is None:
+            if len(self._rows) > 8:
+                self._rows.clear()
+            views = self._rows[m] = _Rows(self, m)
+        return views
 
     def views(self, flat):
         """``net.unpack(flat)``, remembered for the flat vectors it has seen.
 
         A training run unpacks the same parameter and gradient vectors for
         every batch; keeping the views saves that Python work per batch.
+        The cache holds a reference to each vector, so no other array can
+        reuse its ``id`` while it is cached.
         """
-        key = (id(flat), flat.__array_interface__["data"][0])
-        if key not in self._views:
+        hit = self._views.get(id(flat))
+        if hit is None or hit[0] is not flat:
             if len(self._views) > 8:
                 self._views.clear()
-            self._views[key] = (flat, self._net.unpack(flat))
-        return self._views[key][1]
+            hit = self._views[id(flat)] = (flat, self._net.unpack(flat))
+        return hit[1]
+
+
+class _Rows:
+    """Views of the first ``m`` rows of a workspace's buffers."""
+
+    def __init__(self, ws, m):
+        def head(buffers):
+            return [None if B is None else B[:m] for B in buffers]
+
+        self.A, self.Z, self.dA, self.dropped = (
+            head(ws.A),
+            head(ws.Z),
+            head(ws.dA),
+            head(ws.dropped),
+        )
+        self.ones = ws.ones[:m]
 
 
 def _per_hidden_layer(name, value, n_hidden):
