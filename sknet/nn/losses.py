@@ -20,7 +20,7 @@ from functools import partial
 import numpy as np
 from scipy.special import xlogy
 
-from .activations import OUTPUT_ACTIVATIONS, exp
+from .activations import OUTPUT_ACTIVATIONS, exp, row_max, row_sum
 
 
 @dataclass(frozen=True)
@@ -51,20 +51,21 @@ def _poisson(Z, Y):
 
 
 def _log_loss(Z, Y):
-    top = Z.max(axis=1, keepdims=True)
-    lse = np.log(np.exp(Z - top).sum(axis=1)) + top[:, 0]
+    top = row_max(Z)
+    lse = np.log(row_sum(np.exp(Z - top[:, None]))) + top
     return lse - np.einsum("ij,ij->i", Y, Z)
 
 
 def _log_loss_fused(Z, Y):
     # With one-hot rows of Y, lse(Z) - <y, z> is unchanged by shifting each
     # row of Z by its maximum; the shifted exponentials then give softmax.
-    Z -= Z.max(axis=1, keepdims=True)
+    Z -= row_max(Z)[:, None]
     yz = np.einsum("ij,ij->i", Y, Z)
     np.exp(Z, out=Z)
-    total = Z.sum(axis=1)
+    total = row_sum(Z)
     Z /= total[:, None]
-    return np.log(total) - yz
+    np.log(total, out=total)
+    return np.subtract(total, yz, out=total)
 
 
 def _binary_log_loss(Z, Y):
@@ -213,5 +214,5 @@ def mean_loss(loss, Z, Y, sample_weight=None):
 def _mean(values, weights):
     """Weighted mean; plainer and several times faster than np.average."""
     if weights is None:
-        return float(values.mean())
+        return float(values.sum() / values.shape[0])  # values.mean(), minus its overhead
     return float(np.dot(values, weights) / weights.sum())
