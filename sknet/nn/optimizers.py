@@ -10,6 +10,8 @@ overwrite ``grad``, which the caller recomputes for every batch anyway.
 
 import numpy as np
 
+from .blas import axpy
+
 
 class SGD:
     """Stochastic gradient descent with (Nesterov) momentum.
@@ -27,12 +29,11 @@ class SGD:
 
     def update(self, theta, grad, state, lr):
         v = state["velocity"]
-        grad *= lr
         v *= self.momentum
-        v -= grad
+        axpy(grad, v, -lr)
         if self.nesterov:
-            theta -= grad
-            theta += np.multiply(v, self.momentum, out=grad)
+            axpy(grad, theta, -lr)
+            axpy(v, theta, self.momentum)
         else:
             theta += v
         state["step"] += 1
@@ -56,15 +57,13 @@ class Adam:
         state["step"] += 1
         t = state["step"]
         m *= self.beta_1
-        m += np.multiply(grad, 1 - self.beta_1, out=buf)
+        axpy(grad, m, 1 - self.beta_1)
         v *= self.beta_2
-        np.multiply(grad, grad, out=buf)
-        v += np.multiply(buf, 1 - self.beta_2, out=buf)
+        axpy(np.multiply(grad, grad, out=buf), v, 1 - self.beta_2)
         step = lr * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
         np.sqrt(v, out=buf)
         buf += self.epsilon
-        np.divide(m, buf, out=buf)
-        theta -= np.multiply(buf, step, out=buf)
+        axpy(np.divide(m, buf, out=buf), theta, -step)
 
     def _scratch(self, theta):
         if self._buffer is None or self._buffer.shape != theta.shape:
