@@ -30,8 +30,9 @@ class Loss:
     name: str
     out_activation: str
     per_sample: Callable  # (Z, Y) -> (n_samples,) losses, Z unchanged
-    # Optional (Z, Y) -> per-sample losses that also turns Z into f(Z) in
-    # place, sharing the work of the two (for softmax: one exp, not two).
+    # Optional (Z, Y, sample_weight=None) -> weighted mean loss that also
+    # turns Z into f(Z) in place, sharing the work of the two (for softmax:
+    # one exp, not two).
     fused: Callable = None
     # Optional (Z, Y) -> None that overwrites Z with dl/dZ, for losses whose
     # output delta is not f(Z) - Y (the robust regression losses).
@@ -56,16 +57,22 @@ def _log_loss(Z, Y):
     return lse - np.einsum("ij,ij->i", Y, Z)
 
 
-def _log_loss_fused(Z, Y):
+def _log_loss_fused(Z, Y, sample_weight=None):
     # With one-hot rows of Y, lse(Z) - <y, z> is unchanged by shifting each
     # row of Z by its maximum; the shifted exponentials then give softmax.
+    # Unweighted, sum(<y, z>) over the batch is one BLAS dot product.
     Z -= row_max(Z)[:, None]
-    yz = np.einsum("ij,ij->i", Y, Z)
+    if sample_weight is None:
+        yz = float(np.vdot(Y, Z))
+    else:
+        yz = np.einsum("ij,ij->i", Y, Z)
     np.exp(Z, out=Z)
     total = row_sum(Z)
     Z /= total[:, None]
-    np.log(total, out=total)
-    return np.subtract(total, yz, out=total)
+    lse = np.log(total, out=total)
+    if sample_weight is None:
+        return (float(lse.sum()) - yz) / len(lse)
+    return _mean(np.subtract(lse, yz, out=lse), sample_weight)
 
 
 def _binary_log_loss(Z, Y):
@@ -192,7 +199,7 @@ def loss_and_delta(loss, Z, Y, sample_weight=None):
     per-sample losses. The caller divides by the weight total.
     """
     if loss.fused is not None:
-        value = _mean(loss.fused(Z, Y), sample_weight)
+        value = loss.fused(Z, Y, sample_weight)
         Z -= Y
     elif loss.gradient is not None:
         value = _mean(loss.per_sample(Z, Y), sample_weight)

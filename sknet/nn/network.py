@@ -130,7 +130,7 @@ class MLP:
         dropout in training; prediction passes none.
         """
         rows = ws.rows(X.shape[0])
-        A, last = X, self.n_layers - 1
+        A, last = X, len(Ws) - 1
         for i, (W, b) in enumerate(zip(Ws, bs)):
             Z = rows.A[i]
             _matmul(A, W, Z) if i == 0 else np.matmul(A, W, out=Z)
@@ -153,7 +153,7 @@ class MLP:
         """
         gWs, gbs = ws.views(ws.grad)
         rows = ws.rows(X.shape[0])
-        for i in range(self.n_layers - 1, 0, -1):
+        for i in range(len(Ws) - 1, 0, -1):
             mask = None if masks is None else masks[i - 1]
             A_in = rows.A[i - 1] if mask is None else rows.dropped[i - 1]
             np.matmul(A_in.T, delta, out=gWs[i])
@@ -313,7 +313,7 @@ def _shared(activation, per_layer):
 
 def _matmul(A, B, out):
     """``A @ B`` into ``out``; ``A`` may be a SciPy sparse matrix."""
-    if sp.issparse(A):
+    if type(A) is not np.ndarray and sp.issparse(A):  # plain arrays skip the ABC check
         out[...] = A @ B
         return out
     return np.matmul(A, B, out=out)

@@ -142,7 +142,7 @@ def _gather(data, size):
     def take(A, rows, out):
         if out is None:
             return A[rows]
-        return np.take(A, rows, axis=0, out=out[: len(rows)], mode="clip")
+        return A.take(rows, axis=0, out=out[: len(rows)], mode="clip")
 
     def gather(rows):
         w = None if w_buf is None else take(data.w, rows, w_buf)
