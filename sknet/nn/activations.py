@@ -217,14 +217,15 @@ def softmax(Z):
 
 
 def row_max(Z):
-    """``Z.max(axis=1)`` of a 2-D array, fast for few columns.
+    """``Z.max(axis=1)`` of a 2-D array, fast for many rows of few columns.
 
     NumPy reduces along a short last axis one row at a time (8 us for 200 x 5
     in float32, 2 ms for 10,000 x 5); a maximum over the columns in turn
-    takes a few vectorized calls instead.
+    takes a few vectorized calls instead. NumPy's reduction stays for a few
+    rows or many columns, where it is the faster.
     """
-    n_columns = Z.shape[1]
-    if n_columns > _FEW_COLUMNS or n_columns < 2:
+    n_rows, n_columns = Z.shape
+    if n_rows < _MANY_ROWS or not 2 <= n_columns <= _FEW_COLUMNS:
         return Z.max(axis=1)
     top = np.maximum(Z[:, 0], Z[:, 1])
     for j in range(2, n_columns):
@@ -232,12 +233,14 @@ def row_max(Z):
     return top
 
 
-_FEW_COLUMNS = 16
+_MANY_ROWS, _FEW_COLUMNS = 32, 16
 
 
 def row_sum(Z):
-    """``Z.sum(axis=1)`` of a 2-D array as one BLAS product with ones (3x faster
-    than NumPy's reduction along a short last axis)."""
+    """``Z.sum(axis=1)`` of a 2-D array; from 32 rows on, one BLAS product
+    with ones (3x faster than NumPy's reduction along a short last axis)."""
+    if Z.shape[0] < _MANY_ROWS:
+        return Z.sum(axis=1)
     return np.matmul(Z, _ones(Z.shape[1], Z.dtype.str))
 
 

@@ -191,8 +191,10 @@ class MLP:
     def predict_logits(self, Ws, bs, X, chunk_size=4096):
         """Output pre-activations for all rows of ``X``, in bounded memory."""
         n = X.shape[0]
-        out = np.empty((n, self.sizes[-1]), dtype=self.dtype)
         ws = Workspace(self, min(chunk_size, max(n, 1)), training=False)
+        if n <= chunk_size:  # one chunk: the buffer of this call's workspace is the result
+            return self.forward(Ws, bs, X, ws)
+        out = np.empty((n, self.sizes[-1]), dtype=self.dtype)
         for start in range(0, n, chunk_size):
             stop = min(start + chunk_size, n)
             out[start:stop] = self.forward(Ws, bs, X[start:stop], ws)
@@ -230,10 +232,11 @@ class Workspace:
             np.empty((rows, n), dtype) if training and act.needs_input else None
             for act, n in zip(net.activations, hidden)
         ]
-        self.ones = np.ones(rows, dtype)
+        self.ones = np.empty(rows, dtype)
+        self.ones.fill(1)  # a microsecond less than np.ones, which one-row predictions feel
         self.dA = [None] * len(hidden)
         self.dropout, self.dropped = None, [None] * len(hidden)
-        self._rows, self._views = {}, {}
+        self._size, self._rows, self._views = rows, {}, {}
         if not training:
             return
         self.dA = [np.empty((rows, n), dtype) for n in hidden]
@@ -246,11 +249,14 @@ class Workspace:
 
     def rows(self, m):
         """The buffers' first ``m`` rows, as an object with the same attribute
-        names (``A``, ``Z``, ``dA``, ``dropped``, ``ones``).
+        names (``A``, ``Z``, ``dA``, ``dropped``, ``ones``): the workspace
+        itself for full batches.
 
         A run sees one or two batch sizes, so the views are made once per
         size instead of being sliced for every batch.
         """
+        if m == self._size:
+            return self
         views = self._rows.get(m)
         if views is None:
             if len(self._rows) > 8:
@@ -278,14 +284,9 @@ class _Rows:
     """Views of the first ``m`` rows of a workspace's buffers."""
 
     def __init__(self, ws, m):
-        def head(buffers):
-            return [None if B is None else B[:m] for B in buffers]
-
         self.A, self.Z, self.dA, self.dropped = (
-            head(ws.A),
-            head(ws.Z),
-            head(ws.dA),
-            head(ws.dropped),
+            [None if B is None else B[:m] for B in buffers]
+            for buffers in (ws.A, ws.Z, ws.dA, ws.dropped)
         )
         self.ones = ws.ones[:m]
 
