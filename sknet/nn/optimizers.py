@@ -10,8 +10,6 @@ overwrite ``grad``, which the caller recomputes for every batch anyway.
 
 import numpy as np
 
-from .blas import axpy
-
 
 class SGD:
     """Stochastic gradient descent with (Nesterov) momentum.
@@ -29,11 +27,12 @@ class SGD:
 
     def update(self, theta, grad, state, lr):
         v = state["velocity"]
+        grad *= lr
         v *= self.momentum
-        axpy(grad, v, -lr)
+        v -= grad
         if self.nesterov:
-            axpy(grad, theta, -lr)
-            axpy(v, theta, self.momentum)
+            theta -= grad
+            theta += np.multiply(v, self.momentum, out=grad)
         else:
             theta += v
         state["step"] += 1
@@ -57,13 +56,15 @@ class Adam:
         state["step"] += 1
         t = state["step"]
         m *= self.beta_1
-        axpy(grad, m, 1 - self.beta_1)
+        m += np.multiply(grad, 1 - self.beta_1, out=buf)
         v *= self.beta_2
-        axpy(np.multiply(grad, grad, out=buf), v, 1 - self.beta_2)
+        np.multiply(grad, grad, out=buf)
+        v += np.multiply(buf, 1 - self.beta_2, out=buf)
         step = lr * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
         np.sqrt(v, out=buf)
         buf += self.epsilon
-        axpy(np.divide(m, buf, out=buf), theta, -step)
+        np.divide(m, buf, out=buf)
+        theta -= np.multiply(buf, step, out=buf)
 
     def _scratch(self, theta):
         if self._buffer is None or self._buffer.shape != theta.shape:
