@@ -14,7 +14,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import activations, losses
-from .blas import add_bias, axpy
 from .dropout import Masks, check_rates
 from .losses import loss_and_delta, mean_loss
 
@@ -134,7 +133,7 @@ class MLP:
         for i, (W, b) in enumerate(zip(Ws, bs)):
             Z = rows.A[i]
             _matmul(A, W, Z) if i == 0 else np.matmul(A, W, out=Z)
-            add_bias(Z, b, rows.ones)
+            Z += b
             if i < last:
                 if rows.Z[i] is not None:
                     np.copyto(rows.Z[i], Z)
@@ -180,7 +179,8 @@ class MLP:
         Z *= 1.0 / total  # every gradient is linear in the output delta
         self.backward(Ws, X, Z, ws, masks)
         if alpha:
-            axpy(theta[: self.n_weights], ws.grad[: self.n_weights], alpha / total)
+            np.multiply(theta[: self.n_weights], alpha / total, out=ws.scratch)
+            ws.grad[: self.n_weights] += ws.scratch
         return value + self.penalty(theta, alpha, total)
 
     def penalty(self, theta, alpha, total):
@@ -217,8 +217,8 @@ class Workspace:
     ``A[i]`` holds layer i's pre-activation, then (in place) its activation;
     ``Z[i]`` a copy of hidden layer i's pre-activation when training and its
     activation needs it (None otherwise); ``dA[i]`` the hidden deltas;
-    ``grad`` the flat gradient; ``ones`` a vector of ones for the biases
-    (added and differentiated as rank-1 BLAS products). With dropout,
+    ``grad`` the flat gradient; ``scratch`` room for the L2 term; ``ones`` a
+    vector of ones for the bias gradients. With dropout,
     ``dropout`` holds the masks (``dropout.Masks``; None without dropout) and
     ``dropped[i]`` hidden layer i's activation times its mask, the input of
     the next layer. :meth:`rows` gives views of the first ``m`` rows of all
@@ -232,15 +232,16 @@ class Workspace:
             np.empty((rows, n), dtype) if training and act.needs_input else None
             for act, n in zip(net.activations, hidden)
         ]
-        self.ones = np.empty(rows, dtype)
-        self.ones.fill(1)  # a microsecond less than np.ones, which one-row predictions feel
+        self.ones = None
         self.dA = [None] * len(hidden)
         self.dropout, self.dropped = None, [None] * len(hidden)
         self._size, self._rows, self._views = rows, {}, {}
         if not training:
             return
         self.dA = [np.empty((rows, n), dtype) for n in hidden]
+        self.ones = np.ones(rows, dtype)
         self.grad = np.empty(net.n_params, dtype)
+        self.scratch = np.empty(net.n_weights, dtype)
         self._net = net
         if masks is not None or any(net.dropout):
             shapes = [(rows, n) for n in hidden]
@@ -288,7 +289,7 @@ class _Rows:
             [None if B is None else B[:m] for B in buffers]
             for buffers in (ws.A, ws.Z, ws.dA, ws.dropped)
         )
-        self.ones = ws.ones[:m]
+        self.ones = None if ws.ones is None else ws.ones[:m]
 
 
 def _per_hidden_layer(name, value, n_hidden):
