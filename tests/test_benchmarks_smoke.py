@@ -93,3 +93,18 @@ def test_dropout_script_prints_its_ratios(capsys):
     rows = dropout.main(["--rows", "400", "--repeats", "1", "--dtype", "float32"])
     assert [row[1] for row in rows] == ["no dropout", "RandomState", "Generator"]
     assert "x no dropout" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_default_script_writes_its_tables_and_profile(tmp_path):
+    from benchmarks import default
+
+    results = default.main(
+        ["--repeats", "1", "--epochs", "1", "--rows", "400", "--dtype", "float32"]
+        + ["--out", str(tmp_path)]
+    )
+    text = (tmp_path / "default.md").read_text()
+    assert "Where a minibatch's time goes" in text and "predict_proba, 1 row" in text
+    (profile,) = results["profile"]
+    assert set(default.PHASES) <= set(profile["us"]) and all(profile["us"].values())
+    assert {"sknet/floor", "sklearn/sknet"} <= set(results["training"][0]["ratio_cpu"])
