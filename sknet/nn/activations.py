@@ -68,11 +68,14 @@ def _tanh_derivative(Z, A, dA):
 def _relu(Z):
     # max(Z, zeros) with a same-shape array of zeros runs 3-5x faster in
     # NumPy 2.x than with a scalar 0 or a broadcast row (no SIMD loop for
-    # those), so contiguous Z is taken in flat blocks against cached zeros.
+    # those): a batch is compared with cached zeros of its shape, larger or
+    # non-contiguous arrays block by block.
+    if Z.size <= _ZEROS:
+        return np.maximum(Z, _zeros(Z.shape, Z.dtype.str), out=Z)
     if not Z.flags.c_contiguous:
-        return np.maximum(Z, _zeros(Z.shape[-1], Z.dtype.str), out=Z)
+        return np.maximum(Z, _zeros(Z.shape[-1:], Z.dtype.str), out=Z)
     flat = Z.reshape(-1)
-    zeros = _zeros(_ZEROS, Z.dtype.str)
+    zeros = _zeros((_ZEROS,), Z.dtype.str)
     for start in range(0, flat.size, _ZEROS):
         block = flat[start : start + _ZEROS]
         np.maximum(block, zeros[: block.size], out=block)
@@ -80,12 +83,12 @@ def _relu(Z):
 
 
 _ZEROS = 1 << 16
-"""Length of the block of zeros ``relu`` compares with (256 KiB in float32)."""
+"""Most entries ``relu`` compares with one array of zeros (256 KiB in float32)."""
 
 
-@lru_cache(maxsize=64)
-def _zeros(size, dtype):
-    zeros = np.zeros(size, dtype=dtype)
+@lru_cache(maxsize=16)  # at most 8 MiB of zeros (float64)
+def _zeros(shape, dtype):
+    zeros = np.zeros(shape, dtype=dtype)
     zeros.flags.writeable = False
     return zeros
 
