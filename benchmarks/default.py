@@ -363,6 +363,7 @@ def main(argv=None) -> dict:
         f"{m['git_commit']}; {args.rows:,} x {FEATURES}, {CLASSES} classes, hidden {HIDDEN}, "
         f"adam, batch {BATCH}. See the script's docstring for what each part measures.",
         "",
+        "",
     ]
     (args.out / "default.md").write_text("\n".join(header) + text + "\n")
     return results
