@@ -5,8 +5,8 @@
     python -m benchmarks.run --only training reference tiny
     python -m benchmarks.run --threads 2     # BLAS threads (default 1)
 
-Sections: ``training`` (cases: reference, tiny, wide, deep, lbfgs-digits,
-adam, regression), ``scaling``, ``inference``. ``--only`` takes section
+Sections: ``training`` (cases: default, reference, tiny, wide, deep,
+lbfgs-digits, adam, regression), ``scaling``, ``inference``. ``--only`` takes section
 names and/or training case names.
 """
 

@@ -70,11 +70,18 @@ class Case:
 
 
 REFERENCE = dict(data=("teacher", 15_000, 100, 10), hidden=(256, 128), solver="sgd")
+DEFAULT = dict(
+    data=("teacher", 20_000, 50, 5),
+    hidden=(100,),
+    solver="adam",
+    learning_rate_init=1e-3,
+    note="scikit-learn's defaults: where most users train",
+)
 
 
 def cases(quick: bool) -> list[Case]:
-    """The training cases: reference, tiny, wide, deep, lbfgs-digits, adam and
-    regression; ``quick`` shrinks every one to seconds."""
+    """The training cases: default, reference, tiny, wide, deep, lbfgs-digits,
+    adam and regression; ``quick`` shrinks every one to seconds."""
     if quick:
         small = ("teacher", 1_500, 20, 10)
         return [
@@ -91,6 +98,8 @@ def cases(quick: bool) -> list[Case]:
             ),
         ]
     return [
+        Case("default", **DEFAULT, epochs=5, dtype="float32"),
+        Case("default", **DEFAULT, epochs=5, dtype="float64"),
         Case("reference", **REFERENCE, epochs=3, dtype="float32"),
         Case("reference", **REFERENCE, epochs=2, dtype="float64"),
         Case(

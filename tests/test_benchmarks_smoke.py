@@ -107,3 +107,18 @@ def test_compress_quick_writes_report(tmp_path):
         models = {row["model"] for row in task["rows"]}
         assert {f"{v}, {f}" for v in compress.VARIANTS for f in ("float32", "int8")} == models
         assert task["hidden"]["pruned 75%"] == [8, 4]
+
+
+@pytest.mark.slow
+def test_default_script_writes_its_tables_and_profile(tmp_path):
+    from benchmarks import default
+
+    results = default.main(
+        ["--repeats", "1", "--epochs", "1", "--rows", "400", "--dtype", "float32"]
+        + ["--out", str(tmp_path)]
+    )
+    text = (tmp_path / "default.md").read_text()
+    assert "Where a minibatch's time goes" in text and "predict_proba, 1 row" in text
+    (profile,) = results["profile"]
+    assert set(default.PHASES) <= set(profile["us"]) and all(profile["us"].values())
+    assert {"sknet/floor", "sklearn/sknet"} <= set(results["training"][0]["ratio_cpu"])

@@ -28,7 +28,7 @@ from functools import partial
 import numpy as np
 from scipy.special import xlogy
 
-from .activations import OUTPUT_ACTIVATIONS, exp
+from .activations import OUTPUT_ACTIVATIONS, exp, row_max, row_sum
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,9 @@ class Loss:
     name: str
     out_activation: str
     per_sample: Callable  # (Z, Y) -> (n_samples,) losses, Z unchanged
-    # Optional (Z, Y) -> per-sample losses that also turns Z into f(Z) in
-    # place, sharing the work of the two (for softmax: one exp, not two).
+    # Optional (Z, Y, sample_weight=None) -> weighted mean loss that also
+    # turns Z into f(Z) in place, sharing the work of the two (for softmax:
+    # one exp, not two).
     fused: Callable = None
     # Optional (Z, Y) -> None that overwrites Z with dl/dZ, for losses whose
     # output delta is not f(Z) - Y (the robust regression losses).
@@ -59,21 +60,28 @@ def _poisson(Z, Y):
 
 
 def _log_loss(Z, Y):
-    top = Z.max(axis=1, keepdims=True)
-    lse = np.log(np.exp(Z - top).sum(axis=1)) + top[:, 0]
+    top = row_max(Z)
+    lse = np.log(row_sum(np.exp(Z - top[:, None]))) + top
     return lse - np.einsum("ij,ij->i", Y, Z)
 
 
-def _log_loss_fused(Z, Y):
+def _log_loss_fused(Z, Y, sample_weight=None):
     # When each row of Y sums to one (one-hot labels or soft targets),
     # lse(Z) - <y, z> is unchanged by shifting each row of Z by its maximum;
     # the shifted exponentials then give softmax.
-    Z -= Z.max(axis=1, keepdims=True)
-    yz = np.einsum("ij,ij->i", Y, Z)
+    # Unweighted, sum(<y, z>) over the batch is one BLAS dot product.
+    Z -= row_max(Z)[:, None]
+    if sample_weight is None:
+        yz = float(np.vdot(Y, Z))
+    else:
+        yz = np.einsum("ij,ij->i", Y, Z)
     np.exp(Z, out=Z)
-    total = Z.sum(axis=1)
+    total = row_sum(Z)
     Z /= total[:, None]
-    return np.log(total) - yz
+    lse = np.log(total, out=total)
+    if sample_weight is None:
+        return (float(lse.sum()) - yz) / len(lse)
+    return _mean(np.subtract(lse, yz, out=lse), sample_weight)
 
 
 def _binary_log_loss(Z, Y):
@@ -200,7 +208,7 @@ def loss_and_delta(loss, Z, Y, sample_weight=None):
     per-sample losses. The caller divides by the weight total.
     """
     if loss.fused is not None:
-        value = _mean(loss.fused(Z, Y), sample_weight)
+        value = loss.fused(Z, Y, sample_weight)
         Z -= Y
     elif loss.gradient is not None:
         value = _mean(loss.per_sample(Z, Y), sample_weight)
@@ -222,5 +230,5 @@ def mean_loss(loss, Z, Y, sample_weight=None):
 def _mean(values, weights):
     """Weighted mean; plainer and faster than np.average."""
     if weights is None:
-        return float(values.mean())
+        return float(values.sum() / values.shape[0])  # values.mean(), minus its overhead
     return float(np.dot(values, weights) / weights.sum())

@@ -139,17 +139,18 @@ class MLP:
         ``masks`` (from ``ws.dropout.draw``) multiply the hidden activations:
         dropout in training; prediction passes none.
         """
-        A, m = X, X.shape[0]
-        last = self.n_layers - 1
+        rows = ws.rows(X.shape[0])
+        A, last = X, len(Ws) - 1
         for i, (W, b) in enumerate(zip(Ws, bs)):
-            Z = _matmul(A, W, ws.A[i][:m])
+            Z = rows.A[i]
+            _matmul(A, W, Z) if i == 0 else np.matmul(A, W, out=Z)
             Z += b
             if i < last:
-                if ws.Z[i] is not None:
-                    np.copyto(ws.Z[i][:m], Z)
+                if rows.Z[i] is not None:
+                    np.copyto(rows.Z[i], Z)
                 A = self.activations[i].forward(Z)
                 if masks is not None and masks[i] is not None:
-                    A = np.multiply(A, masks[i], out=ws.dropped[i][:m])
+                    A = np.multiply(A, masks[i], out=rows.dropped[i])
         return Z
 
     def backward(self, Ws, X, delta, ws, masks=None):
@@ -161,20 +162,18 @@ class MLP:
         than ``delta.sum(axis=0)``).
         """
         gWs, gbs = ws.views(ws.grad)
-        m = X.shape[0]
-        ones = ws.ones[:m]
-        for i in range(self.n_layers - 1, -1, -1):
-            A_prev = X if i == 0 else ws.A[i - 1][:m]
-            mask = None if i == 0 or masks is None else masks[i - 1]
-            A_in = A_prev if mask is None else ws.dropped[i - 1][:m]
-            _matmul(A_in.T, delta, gWs[i])
-            np.matmul(ones, delta, out=gbs[i])
-            if i > 0:
-                dA = np.matmul(delta, Ws[i].T, out=ws.dA[i - 1][:m])
-                if mask is not None:
-                    dA *= mask
-                Z = None if ws.Z[i - 1] is None else ws.Z[i - 1][:m]
-                delta = self.activations[i - 1].derivative(Z, A_prev, dA)
+        rows = ws.rows(X.shape[0])
+        for i in range(len(Ws) - 1, 0, -1):
+            mask = None if masks is None else masks[i - 1]
+            A_in = rows.A[i - 1] if mask is None else rows.dropped[i - 1]
+            np.matmul(A_in.T, delta, out=gWs[i])
+            np.matmul(rows.ones, delta, out=gbs[i])
+            dA = np.matmul(delta, Ws[i].T, out=rows.dA[i - 1])
+            if mask is not None:
+                dA *= mask
+            delta = self.activations[i - 1].derivative(rows.Z[i - 1], rows.A[i - 1], dA)
+        _matmul(X.T, delta, gWs[0])
+        np.matmul(rows.ones, delta, out=gbs[0])
 
     def loss_grad(self, theta, X, Y, sample_weight, alpha, ws):
         """Regularized mean loss of a batch; its gradient goes to ``ws.grad``.
@@ -203,8 +202,10 @@ class MLP:
     def predict_logits(self, Ws, bs, X, chunk_size=4096):
         """Output pre-activations for all rows of ``X``, in bounded memory."""
         n = X.shape[0]
-        out = np.empty((n, self.sizes[-1]), dtype=self.dtype)
         ws = Workspace(self, min(chunk_size, max(n, 1)), training=False)
+        if n <= chunk_size:  # one chunk: the buffer of this call's workspace is the result
+            return self.forward(Ws, bs, X, ws)
+        out = np.empty((n, self.sizes[-1]), dtype=self.dtype)
         for start in range(0, n, chunk_size):
             stop = min(start + chunk_size, n)
             out[start:stop] = self.forward(Ws, bs, X[start:stop], ws)
@@ -228,9 +229,11 @@ class Workspace:
     ``Z[i]`` a copy of hidden layer i's pre-activation when training and its
     activation needs it (None otherwise); ``dA[i]`` the hidden deltas;
     ``grad`` the flat gradient; ``scratch`` room for the L2 term; ``ones`` a
-    vector of ones for the bias gradients. With dropout, ``dropout`` holds
-    the masks (``dropout.Masks``; None without dropout) and ``dropped[i]``
-    hidden layer i's activation times its mask, the input of the next layer.
+    vector of ones for the bias gradients. With dropout,
+    ``dropout`` holds the masks (``dropout.Masks``; None without dropout) and
+    ``dropped[i]`` hidden layer i's activation times its mask, the input of
+    the next layer. :meth:`rows` gives views of the first ``m`` rows of all
+    of them.
     """
 
     def __init__(self, net, batch_size, training=True, rng=None, masks=None):
@@ -240,32 +243,64 @@ class Workspace:
             np.empty((rows, n), dtype) if training and act.needs_input else None
             for act, n in zip(net.activations, hidden)
         ]
-        self.dropout = None
+        self.ones = None
+        self.dA = [None] * len(hidden)
+        self.dropout, self.dropped = None, [None] * len(hidden)
+        self._size, self._rows, self._views = rows, {}, {}
         if not training:
             return
         self.dA = [np.empty((rows, n), dtype) for n in hidden]
+        self.ones = np.ones(rows, dtype)
         self.grad = np.empty(net.n_params, dtype)
         self.scratch = np.empty(net.n_weights, dtype)
-        self.ones = np.ones(rows, dtype)
         self._net = net
-        self._views = {}
         if masks is not None or any(net.dropout):
             shapes = [(rows, n) for n in hidden]
             self.dropout = Masks(net.dropout, shapes, dtype, rng, masks)
             self.dropped = [M if M is None else np.empty_like(M) for M in self.dropout.buffers]
+
+    def rows(self, m):
+        """The buffers' first ``m`` rows, as an object with the same attribute
+        names (``A``, ``Z``, ``dA``, ``dropped``, ``ones``): the workspace
+        itself for full batches.
+
+        A run sees one or two batch sizes, so the views are made once per
+        size instead of being sliced for every batch.
+        """
+        if m == self._size:
+            return self
+        views = self._rows.get(m)
+        if views is None:
+            if len(self._rows) > 8:
+                self._rows.clear()
+            views = self._rows[m] = _Rows(self, m)
+        return views
 
     def views(self, flat):
         """``net.unpack(flat)``, remembered for the flat vectors it has seen.
 
         A training run unpacks the same parameter and gradient vectors for
         every batch; keeping the views saves that Python work per batch.
+        The cache holds a reference to each vector, so no other array can
+        reuse its ``id`` while it is cached.
         """
-        key = (id(flat), flat.__array_interface__["data"][0])
-        if key not in self._views:
+        hit = self._views.get(id(flat))
+        if hit is None or hit[0] is not flat:
             if len(self._views) > 8:
                 self._views.clear()
-            self._views[key] = (flat, self._net.unpack(flat))
-        return self._views[key][1]
+            hit = self._views[id(flat)] = (flat, self._net.unpack(flat))
+        return hit[1]
+
+
+class _Rows:
+    """Views of the first ``m`` rows of a workspace's buffers."""
+
+    def __init__(self, ws, m):
+        self.A, self.Z, self.dA, self.dropped = (
+            [None if B is None else B[:m] for B in buffers]
+            for buffers in (ws.A, ws.Z, ws.dA, ws.dropped)
+        )
+        self.ones = None if ws.ones is None else ws.ones[:m]
 
 
 def _per_hidden_layer(name, value, n_hidden):
@@ -291,7 +326,7 @@ def _shared(activation, per_layer):
 
 def _matmul(A, B, out):
     """``A @ B`` into ``out``; ``A`` may be a SciPy sparse matrix."""
-    if sp.issparse(A):
+    if type(A) is not np.ndarray and sp.issparse(A):  # plain arrays skip the ABC check
         out[...] = A @ B
         return out
     return np.matmul(A, B, out=out)

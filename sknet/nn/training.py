@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
 
 class DivergenceError(ValueError, ArithmeticError):
@@ -130,24 +131,57 @@ def run_epoch(net, theta, data, order, settings, optimizer, state, ws):
     """One pass over ``data`` in minibatches; returns the mean batch loss.
 
     ``order`` is a permutation of the rows, or None to take them in order.
-    In order, batches are views; shuffled, each batch is gathered by fancy
-    indexing (one batch-sized copy, never the whole dataset; SciPy sparse
-    matrices support it too). A batch whose sample weights are all zero has
-    no gradient: it takes no step and does not count in the mean. The
-    weights of ``data`` must have a positive total.
+    In order, batches are views; shuffled, each batch is gathered into
+    buffers made once per epoch (see ``_gather``), never a copy of the
+    whole dataset. A batch whose sample weights are all zero has no
+    gradient: it takes no step and does not count in the mean. The weights
+    of ``data`` must have a positive total.
     """
     n, size, total, counted = data.n, settings.batch_size, 0.0, 0
+    gather = None if order is None else _gather(data, size)
     for start in range(0, n, size):
-        rows = slice(start, start + size) if order is None else order[start : start + size]
-        w = None if data.w is None else data.w[rows]
+        if gather is None:
+            rows = slice(start, start + size)
+            X, Y, w = data.X[rows], data.Y[rows], None if data.w is None else data.w[rows]
+        else:
+            X, Y, w = gather(order[start : start + size])
         if w is not None and not w.sum() > 0:
             continue
-        X, Y = data.X[rows], data.Y[rows]
         loss = net.loss_grad(theta, X, Y, w, settings.alpha, ws)
         optimizer.update(theta, ws.grad, state.optimizer, state.lr)
         total += loss * X.shape[0]
         counted += X.shape[0]
     return total / counted
+
+
+def _gather(data, size):
+    """A function ``rows -> (X, Y, w)`` that copies those rows of ``data``
+    into buffers of ``size`` rows, overwritten at every call.
+
+    Measured inside a training run (the default network, 200 rows of 50
+    features), ``np.take(..., mode="clip")`` into a buffer gathers a batch in
+    less than half the time of fancy indexing, which makes a fresh array per
+    batch; ``mode="clip"`` spares the buffered copy that ``"raise"`` makes
+    (``rows`` come from a permutation, so they are valid). SciPy sparse ``X``
+    is gathered by fancy indexing.
+    """
+
+    def buffer(A):
+        return np.empty((size, *A.shape[1:]), A.dtype)
+
+    X_buf = None if sp.issparse(data.X) else buffer(data.X)
+    Y_buf, w_buf = buffer(data.Y), None if data.w is None else buffer(data.w)
+
+    def take(A, rows, out):
+        if out is None:
+            return A[rows]
+        return A.take(rows, axis=0, out=out[: len(rows)], mode="clip")
+
+    def gather(rows):
+        w = None if w_buf is None else take(data.w, rows, w_buf)
+        return take(data.X, rows, X_buf), take(data.Y, rows, Y_buf), w
+
+    return gather
 
 
 def fit_minibatch(

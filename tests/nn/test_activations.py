@@ -118,3 +118,28 @@ def test_log_logistic_is_exact_for_large_inputs():
 def test_unknown_activation_names_the_choices():
     with pytest.raises(ValueError, match="choose one of"):
         activations.get("swish")
+
+
+@pytest.mark.parametrize(
+    "shape", [(1, 5), (31, 5), (32, 5), (200, 5), (200, 2), (64, 16), (64, 17), (50, 1)]
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_max_and_row_sum_equal_numpy_reductions(shape, dtype):
+    Z = np.random.RandomState(0).normal(scale=30, size=shape).astype(dtype)
+    np.testing.assert_array_equal(activations.row_max(Z), Z.max(axis=1))
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(activations.row_sum(Z), Z.sum(axis=1), rtol=rtol, atol=1e-3)
+    Z[shape[0] // 2, -1] = np.nan
+    assert np.isnan(activations.row_max(Z)[shape[0] // 2])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_is_exact_for_large_strided_and_flat_arrays(dtype):
+    rng = np.random.RandomState(0)
+    big = rng.normal(size=(300, 300)).astype(dtype)  # more entries than one block of zeros
+    strided = rng.normal(size=(300, 600)).astype(dtype)[:, ::2]
+    flat = rng.normal(size=7).astype(dtype)
+    for Z in (big, strided, flat, big[:0]):
+        expected = np.maximum(Z, 0)
+        assert ACTIVATIONS["relu"].forward(Z) is Z
+        np.testing.assert_array_equal(Z, expected)

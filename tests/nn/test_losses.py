@@ -182,9 +182,14 @@ def test_fused_loss_equals_loss_then_activation(name, soft, dtype):
     loss = LOSSES[name]
     expected_values = loss.per_sample(Z, Y)
     expected_output = OUTPUT_ACTIVATIONS[loss.out_activation](Z.copy())
-    fused = Z.copy()
-    np.testing.assert_allclose(loss.fused(fused, Y), expected_values, rtol=1e-5)
-    np.testing.assert_allclose(fused, expected_output, rtol=1e-5, atol=1e-7)
+    w = RNG.uniform(0.1, 2.0, size=8).astype(dtype)
+    for weights, expected in [
+        (None, expected_values.mean()),
+        (w, np.average(expected_values, weights=w)),
+    ]:
+        fused = Z.copy()
+        assert loss.fused(fused, Y, weights) == pytest.approx(expected, rel=1e-5)
+        np.testing.assert_allclose(fused, expected_output, rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("name", SOFT)

@@ -347,3 +347,20 @@ def test_per_layer_init_factors_and_the_output_layer():
     np.testing.assert_array_equal(
         linear.init(np.random.RandomState(0)), linear.init(np.random.RandomState(0), 2.0)
     )
+
+
+def test_predictions_are_fresh_arrays_and_short_batches_use_the_full_gradient():
+    X, Y = _problem("log_loss", n=9)
+    net = MLP((4, 6, 3), "relu", "log_loss")
+    theta = net.init(np.random.RandomState(0))
+    Ws, bs = net.unpack(theta)
+    first, second = net.predict_logits(Ws, bs, X), net.predict_logits(Ws, bs, X[:5])
+    assert not np.shares_memory(first, second)
+    np.testing.assert_allclose(second, first[:5])
+    # A workspace sized for 9 rows, fed 5 (a run's last batch), gives the exact gradient.
+    big, exact = net.workspace(9), net.workspace(5)
+    net.loss_grad(theta, X, Y, None, 0.1, big)
+    a = net.loss_grad(theta, X[:5], Y[:5], None, 0.1, big)
+    b = net.loss_grad(theta, X[:5], Y[:5], None, 0.1, exact)
+    assert a == b
+    np.testing.assert_array_equal(big.grad, exact.grad)

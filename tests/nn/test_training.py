@@ -2,6 +2,7 @@ import functools
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from scipy.stats import norm
 from sklearn.linear_model import QuantileRegressor
 
@@ -45,11 +46,17 @@ def test_one_full_batch_epoch_is_one_gradient_step():
     np.testing.assert_allclose(theta, expected)
 
 
-def test_shuffled_epoch_visits_rows_in_the_given_order():
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_shuffled_epoch_visits_rows_in_the_given_order(weighted, sparse):
     data, net = _data(n=40), _net()
+    if weighted:
+        data.w = np.random.RandomState(1).uniform(0.5, 2.0, size=40)
+    if sparse:
+        data.X = sp.csr_matrix(data.X)
     theta0 = net.init(np.random.RandomState(0))
     order = np.random.RandomState(3).permutation(40)
-    permuted = Data(data.X[order], data.Y[order])
+    permuted = Data(data.X[order], data.Y[order], None if data.w is None else data.w[order])
     results = []
     for d, o in [(data, order), (permuted, None)]:
         theta, opt = theta0.copy(), Adam()
