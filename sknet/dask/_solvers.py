@@ -1,0 +1,170 @@
+"""The client-side loops of the three ways to train: each pass is one map-reduce.
+
+* :func:`lbfgs`: SciPy's L-BFGS-B on the client; every evaluation of the
+  full-batch objective and gradient is a sum over partitions.
+* :func:`minibatch`: sgd/adam where every step is one global minibatch,
+  its rows spread over the partitions in proportion to their size.
+* :func:`averaging`: federated averaging; every round trains a copy of the
+  parameters on each partition and averages them.
+
+The objective is the local fit's: ``(sum_i w_i l_i + alpha/2 |W|^2) / sum_i w_i``,
+so the penalty is added once here, to the workers' sums.
+"""
+
+import math
+
+import numpy as np
+import scipy.optimize
+
+from . import _bridge, _worker
+
+
+def _objective(run, loss_sum, grad_sum, weight):
+    """Penalized mean loss and its gradient (float64) from summed parts."""
+    net, theta, alpha = run.net, run.theta, run.estimator.alpha
+    value = loss_sum / weight + net.penalty(theta, alpha, weight)
+    grad = grad_sum / weight
+    grad[: net.n_weights] += theta[: net.n_weights] * (alpha / weight)
+    return value, grad
+
+
+def lbfgs(run):
+    """Full-batch L-BFGS-B with the local fit's options; exact data parallelism."""
+    est, theta = run.estimator, run.theta
+    items = [(s,) for s in run.shards]
+    curve = []
+
+    def objective(x):
+        theta[...] = x
+        loss_sum, grad_sum, weight, _ = run.map(_worker.full_sums, items, theta)
+        return _objective(run, loss_sum, grad_sum, weight)
+
+    def callback(intermediate_result):
+        curve.append(float(intermediate_result.fun))
+        _say(est, len(curve), curve[-1])
+
+    result = scipy.optimize.minimize(
+        objective,
+        theta.astype(np.float64),
+        method="L-BFGS-B",
+        jac=True,
+        options={"maxiter": est.max_iter, "maxfun": est.max_fun, "gtol": est.tol},
+        callback=callback,
+    )
+    theta[...] = result.x
+    _bridge.check_finite(result.fun, theta, result.nit)
+    _bridge.set_lbfgs_result(est, result, curve, sum(run.n_train))
+
+
+def minibatch(run, validate, persisted):
+    """sgd/adam epochs of global minibatches; one update per step, as a local step."""
+    if not persisted:
+        raise ValueError(
+            "strategy='gradient' with sgd or adam reads every partition at every step; "
+            "with persist=False that rereads the data thousands of times per epoch. "
+            "Use persist=True, strategy='average', or solver='lbfgs'."
+        )
+    est, theta, rng = run.estimator, run.theta, run.rng
+    n = sum(run.n_train)
+    batch = _bridge.batch_size(est, n)
+    settings = _bridge.settings(est, batch, est.max_iter)
+    optimizer, schedule = _bridge.optimizer(est), _bridge.schedule(est)
+    state = _bridge.new_state(est, optimizer, theta)
+    steps = math.ceil(n / batch)
+    converged = False
+    for _ in range(est.max_iter):
+        orders = _orders(run, rng) if est.shuffle else [None] * len(run.shards)
+        total = 0.0
+        for step in range(steps):
+            sums = run.map(_worker.step_sums, _step_items(run, orders, step, steps), theta)
+            if sums is None or sums[2] == 0:
+                continue
+            loss, grad = _objective(run, *sums[:3])
+            optimizer.update(theta, grad.astype(theta.dtype), state.optimizer, state.lr)
+            total += loss * sums[3]
+        if _end_epoch(run, total / n, n, settings, schedule, state, validate):
+            converged = True
+            break
+    _finish(run, state, converged, "Stochastic Optimizer")
+
+
+def _orders(run, rng):
+    """This epoch's row order of every shard, computed and kept on its worker."""
+    from dask import delayed
+
+    seeds = rng.randint(np.iinfo(np.int32).max, size=len(run.shards))
+    order = delayed(_worker.permutation)
+    return run.cluster.persist([order(s, seed) for s, seed in zip(run.shards, seeds)])
+
+
+def _step_items(run, orders, step, steps):
+    """Each shard's share of minibatch ``step``: rows ``[n*step/steps, n*(step+1)/steps)``."""
+    items = []
+    for shard, order, n in zip(run.shards, orders, run.n_train):
+        start, stop = n * step // steps, n * (step + 1) // steps
+        if stop > start:
+            items.append((shard, order, start, stop))
+    return items
+
+
+def averaging(run, local_epochs, validate):
+    """Federated averaging: local epochs on every shard, then a weighted average."""
+    est, theta, rng = run.estimator, run.theta, run.rng
+    lbfgs_local = est.solver == "lbfgs"
+    n = sum(run.n_train)
+    batch = _bridge.batch_size(est, n)
+    settings = _bridge.settings(est, batch, est.max_iter)
+    schedule = _bridge.schedule(est)
+    optimizer = None if lbfgs_local else _bridge.optimizer(est)
+    state = _bridge.new_state(est, optimizer, theta)
+    converged = False
+    for _ in range(est.max_iter):
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        items = [(s, [seed, i], m / n) for i, (s, m) in enumerate(zip(run.shards, run.n_train))]
+        shared = (theta, state.optimizer, state.lr, batch, local_epochs)
+        sums = run.map(_worker.local_round, items, *shared)
+        theta[...] = sums["theta"] / sums["weight"]
+        state.optimizer = _average_state(sums["state"], sums["weight"], state.optimizer)
+        if _end_epoch(
+            run, sums["loss"] / sums["rows"], n * local_epochs, settings, schedule, state, validate
+        ):
+            converged = True
+            break
+    _finish(run, state, converged, "Federated averaging", keep_state=not lbfgs_local)
+
+
+def _average_state(summed, weight, like):
+    """The row-weighted mean optimizer state (moments; step counts rounded)."""
+    averaged = {}
+    for key, value in summed.items():
+        mean = value / weight
+        if np.ndim(like[key]) == 0:
+            mean = type(like[key])(round(float(mean)))
+        else:
+            mean = mean.astype(like[key].dtype)
+        averaged[key] = mean
+    return averaged
+
+
+def _end_epoch(run, loss, n, settings, schedule, state, validate):
+    """Divergence check, verbose line and the local fit's stopping policy."""
+    _bridge.check_finite(loss, run.theta, state.epochs + 1)
+    stop = _bridge.end_epoch(run.theta, loss, n, settings, schedule, state, validate)
+    _say(run.estimator, state.epochs, loss, state)
+    return stop
+
+
+def _finish(run, state, converged, name, keep_state=True):
+    est = run.estimator
+    if est.early_stopping and state.best_theta is not None:
+        run.theta[...] = state.best_theta
+    _bridge.set_minibatch_result(est, state, run.rng, converged, name, keep_state)
+
+
+def _say(est, iteration, loss, state=None):
+    """scikit-learn's verbose lines."""
+    if not est.verbose:
+        return
+    print(f"Iteration {iteration}, loss = {loss:.8f}", flush=True)
+    if state is not None and state.validation_scores:
+        print(f"Validation score: {state.validation_scores[-1]:f}", flush=True)
