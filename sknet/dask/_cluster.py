@@ -9,7 +9,7 @@ on the workers in a tree when there are many, and only the final sum
 from contextlib import contextmanager
 
 from dask import delayed
-from distributed import futures_of, get_client, get_worker, wait, worker_client
+from distributed import Client, futures_of, get_client, get_worker, worker_client
 
 from ._worker import add
 
@@ -20,12 +20,16 @@ FAN_IN = 16
 
 @contextmanager
 def connect(client):
-    """The client to use: the given one, the one of the running task, or the default.
+    """The client to use: the given one, one to an address, the task's own, or the default.
 
     Inside a Dask task (a DataParallel fitted by a grid search on the Dask
     joblib backend), the task leaves the worker's thread pool while it waits
     on its own tasks, so nested fits cannot deadlock the workers.
     """
+    if isinstance(client, str):  # a scheduler address: picklable, e.g. for loky workers
+        with Client(client, set_as_default=False) as connected:
+            yield connected
+        return
     if client is not None:
         yield client
         return
@@ -37,9 +41,11 @@ def connect(client):
         client = get_client()
     except ValueError:
         raise ValueError(
-            "DataParallel needs a Dask cluster: create a client first, e.g. "
-            "`from dask.distributed import Client; client = Client()` for a local "
-            "cluster or `Client('scheduler-address:8786')`, or pass client=."
+            "DataParallel needs a Dask cluster and this process has no client: create one "
+            "first, e.g. `from dask.distributed import Client; client = Client()` for a "
+            "local cluster or `Client('scheduler-address:8786')`, or pass client= (a client "
+            "or a scheduler address). In a grid search with n_jobs, fit under "
+            "joblib.parallel_config(backend='dask') or use n_jobs=1."
         ) from None
     yield client
 
@@ -69,10 +75,8 @@ class Cluster:
         fails validation), so a bad input fails here, clearly.
         """
         kept = self.client.persist(tasks, optimize_graph=False)
-        futures = futures_of(kept)
-        wait(futures)
-        for future in futures:
-            if future.status == "error":
+        for future in futures_of(kept):
+            if future.exception() is not None:  # waits; brings no data
                 future.result()
         return kept
 

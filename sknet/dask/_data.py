@@ -45,7 +45,10 @@ def _bundle(X, y, w):
 
 
 def _as_array(v):
-    if v is None or hasattr(v, "shape") or sp.issparse(v):
+    """Lists as arrays; sparse matrices as CSR (sliceable by rows, as fit converts them)."""
+    if sp.issparse(v):
+        return v.tocsr()
+    if v is None or hasattr(v, "shape"):
         return v
     return np.asarray(v)
 
@@ -84,6 +87,12 @@ def _split_like(v, row_chunks, n_blocks, name):
         if v.ndim == 2:
             v = v.rechunk({1: -1})
         if row_chunks is not None and v.chunks[0] != row_chunks:
+            lengths = [sum(row_chunks), v.shape[0]]
+            if lengths[0] != lengths[1]:
+                raise ValueError(
+                    "Found input variables with inconsistent numbers of samples: "
+                    f"{lengths} (X and {name})."
+                )
             v = v.rechunk({0: row_chunks})
         blocks = list(v.to_delayed().ravel())
     else:

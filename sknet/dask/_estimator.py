@@ -47,9 +47,11 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         them from their source (a lazily built dask array, zarr, parquet) at
         every pass: for data larger than the cluster's memory, with
         'average' or L-BFGS.
-    client : distributed.Client or None, default=None
-        The cluster to use; None uses the current client (the one created
-        last, or the worker's own client inside a Dask task).
+    client : distributed.Client, str or None, default=None
+        The cluster to use: a client, or a scheduler address (which, unlike
+        a client, survives pickling, e.g. into joblib's worker processes);
+        None uses the current client (the one created last, or the worker's
+        own client inside a Dask task).
 
     Attributes
     ----------

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from dask import delayed
+from dask import delayed, is_dask_collection
 from sklearn.base import is_classifier
 
 from . import _bridge, _data, _solvers, _worker
@@ -41,24 +41,11 @@ class Run:
 def train(cluster, estimator, X, y, sample_weight, strategy, local_epochs, persist):
     """Fit a clone of ``estimator`` on the cluster; returns it."""
     parts = _data.partitions(X, y, sample_weight, cluster.n_threads())
-    if persist:
-        parts = cluster.persist(parts)
-    classify = is_classifier(estimator)
-    summaries = cluster.gather([delayed(_data.describe)(p, classify) for p in parts])
-    summary = _data.merge(summaries)
-    if summary is None:
-        raise ValueError(
-            "Found array with 0 sample(s) while a minimum of 1 is required by DataParallel."
-        )
-    if sample_weight is not None and not summary["weight"] > 0:
-        raise ValueError("sample_weight sums to zero; give some samples a positive weight.")
-    template = _bridge.template(estimator, summary["X"], summary["y"])
-    keep = [i for i, s in enumerate(summaries) if s["n"]]
-    run = _start(cluster, template, [parts[i] for i in keep], [summaries[i]["n"] for i in keep])
-    run.worker_template = cluster.persist(
-        delayed(_bridge.for_workers(template, _class_weights(template, summary)), pure=True)
-    )
-    _encode(run, [parts[i] for i in keep], persist)
+    if persist and is_dask_collection(X):
+        parts = cluster.persist(parts)  # a lazy source is read once, not twice
+    template, parts, sizes, class_weights = _survey(cluster, estimator, parts, sample_weight)
+    run = _start(cluster, template, sizes)
+    _encode(run, parts, class_weights, persist)
     del parts
     validate = _validator(run)
     try:
@@ -73,11 +60,28 @@ def train(cluster, estimator, X, y, sample_weight, strategy, local_epochs, persi
     return template
 
 
-def _start(cluster, template, parts, sizes):
+def _survey(cluster, estimator, parts, sample_weight):
+    """The cheap pass: the template, the non-empty partitions, their sizes, class weights."""
+    classify = is_classifier(estimator)
+    summaries = cluster.gather([delayed(_data.describe)(p, classify) for p in parts])
+    summary = _data.merge(summaries)
+    if summary is None:
+        raise ValueError(
+            "Found array with 0 sample(s) while a minimum of 1 is required by DataParallel."
+        )
+    if sample_weight is not None and not summary["weight"] > 0:
+        raise ValueError("sample_weight sums to zero; give some samples a positive weight.")
+    template = _bridge.template(estimator, summary["X"], summary["y"])
+    keep = [i for i, s in enumerate(summaries) if s["n"]]
+    sizes = [summaries[i]["n"] for i in keep]
+    return template, [parts[i] for i in keep], sizes, _class_weights(template, summary)
+
+
+def _start(cluster, template, sizes):
     net = _bridge.network(template)
     theta, rng = _bridge.initial_point(template, net)
     _bridge.set_weights(template, net, theta)
-    return Run(cluster, template, None, parts, sizes, [0] * len(sizes), net, theta, rng)
+    return Run(cluster, template, None, [], sizes, [0] * len(sizes), net, theta, rng)
 
 
 def _class_weights(template, summary):
@@ -92,11 +96,16 @@ def _class_weights(template, summary):
     return {c: class_weight.get(c, 1.0) for c in classes}
 
 
-def _encode(run, parts, persist):
-    """Encode each partition where it lives and split off validation rows."""
+def _encode(run, parts, class_weights, persist):
+    """Encode each partition where it lives and split off validation rows.
+
+    The workers' copy of the template and the encoded shards are sent and
+    kept in one call (with ``persist``), so setting up costs one round trip.
+    """
     est = run.estimator
     fraction = 0.0
     if est.early_stopping and est.solver != "lbfgs":
+        _check_scoring(est)
         fraction = est.validation_fraction
         run.n_val = [math.ceil(fraction * n) for n in run.n_train]
         run.n_train = [n - v for n, v in zip(run.n_train, run.n_val)]
@@ -106,17 +115,15 @@ def _encode(run, parts, persist):
                 "or the size of your dataset."
             )
     seeds = run.rng.randint(np.iinfo(np.int32).max, size=len(parts))
+    worker = delayed(_bridge.for_workers(est, class_weights), pure=True)
     shard = delayed(_worker.shard)
-    run.shards = [shard(run.worker_template, p, fraction, s) for p, s in zip(parts, seeds)]
+    shards = [shard(worker, p, fraction, s) for p, s in zip(parts, seeds)]
     if persist:
-        run.shards = run.cluster.persist(run.shards)
+        worker, *shards = run.cluster.persist([worker, *shards])
+    run.worker_template, run.shards = worker, shards
 
 
-def _validator(run):
-    """``validate(theta) -> (score, loss)`` on the validation rows, or None."""
-    est = run.estimator
-    if not any(run.n_val):
-        return None
+def _check_scoring(est):
     expected = "accuracy" if is_classifier(est) else "r2"
     if est.scoring not in (None, expected):
         raise ValueError(
@@ -124,6 +131,12 @@ def _validator(run):
             f"{expected!r}; scoring={est.scoring!r} would need them on the client. Use "
             "scoring=None or early_stopping=False."
         )
+
+
+def _validator(run):
+    """``validate(theta) -> (score, loss)`` on the validation rows, or None."""
+    if not any(run.n_val):
+        return None
     items = [(s,) for s, n in zip(run.shards, run.n_val) if n]
 
     def validate(theta):
