@@ -1,10 +1,11 @@
 """What travels, model selection across the cluster, and the attributes left behind."""
 
+import pickle
+
 import dask.array as da
 import joblib
 import numpy as np
 import pytest
-from dask.sizeof import sizeof
 from distributed import Client, get_task_stream
 from numpy.testing import assert_allclose
 from sklearn.base import clone
@@ -18,13 +19,15 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 @pytest.fixture
 def gathered(monkeypatch):
-    """Sizes in bytes of every result the client gathers from the cluster."""
+    """Sizes in bytes (pickled) of every result the client gathers from the cluster."""
     sizes = []
     original = Client._gather
 
     async def spy(self, futures, *args, **kwargs):
         result = await original(self, futures, *args, **kwargs)
-        sizes.extend(sizeof(r) for r in (result if isinstance(result, list) else [result]))
+        sizes.extend(
+            len(pickle.dumps(r)) for r in (result if isinstance(result, list) else [result])
+        )
         return result
 
     monkeypatch.setattr(Client, "_gather", spy)
