@@ -28,7 +28,7 @@ def partitions(X, y, sample_weight, n_parts):
     if y is None:
         raise ValueError("DataParallel requires y to be passed, but the target y is None.")
     if is_dask_collection(X):
-        xs, row_chunks = _dask_blocks(X)
+        xs, row_chunks = blocks(X)
         ys = _split_like(y, row_chunks, len(xs), "y")
         ws = _split_like(sample_weight, row_chunks, len(xs), "sample_weight")
     else:
@@ -57,8 +57,11 @@ def _slice(v, rows):
     return None if v is None else _safe_indexing(v, rows)
 
 
-def _dask_blocks(X):
-    """Row blocks of a dask array (one column block) or DataFrame partitions."""
+def blocks(X):
+    """``Delayed`` row blocks of a dask array (one column block) or DataFrame, and their sizes.
+
+    The sizes are those of the array's row chunks, or None for a DataFrame.
+    """
     if isinstance(X, da.Array) and X.ndim == 2:
         X = X.rechunk({1: -1})
         return list(X.to_delayed().ravel()), X.chunks[0]

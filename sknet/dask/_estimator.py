@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _bridge, _fit, _worker
 from ._cluster import Cluster, connect
-from ._data import partitions
+from ._data import blocks, partitions
 
 
 def _has(method):
@@ -229,11 +229,11 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         row, dtype = _output(est, method)
         shape = (np.nan, *row)
         apply = delayed(_predict_block, pure=True)
-        blocks = [
+        outputs = [
             da.from_delayed(apply(est, method, block), shape=shape, dtype=dtype)
-            for block in _blocks(X)
+            for block in blocks(X)[0]
         ]
-        return da.concatenate(blocks)
+        return da.concatenate(outputs)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -258,12 +258,6 @@ def _shard_score(template, shard, theta):
 
 def _predict_block(estimator, method, X):
     return getattr(estimator, method)(X)
-
-
-def _blocks(X):
-    from ._data import _dask_blocks
-
-    return _dask_blocks(X)[0]
 
 
 def _output(est, method):

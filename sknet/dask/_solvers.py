@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 import scipy.optimize
+from dask import delayed
 
 from . import _bridge, _worker
 
@@ -90,8 +91,6 @@ def minibatch(run, validate, persisted):
 
 def _orders(run, rng):
     """This epoch's row order of every shard, computed and kept on its worker."""
-    from dask import delayed
-
     seeds = rng.randint(np.iinfo(np.int32).max, size=len(run.shards))
     order = delayed(_worker.permutation)
     return run.cluster.persist([order(s, seed) for s, seed in zip(run.shards, seeds)])
