@@ -59,6 +59,13 @@ def _scaling(scaling):
                 _median(runs[2], name, "other_s"),
             ]
         )
+    gaps = {
+        w: statistics.median(
+            (r["lbfgs"]["solver_s"] - r["lbfgs"]["total_wall_s"]) / r["lbfgs"]["n_iter"]
+            for r in runs[w]
+        )
+        for w in (1, 2)
+    }
     loads = [run["load_before"] for w in (1, 2) for run in runs[w]]
     capacities = [run["capacity"]["capacity"] for w in (1, 2) for run in runs[w]]
     table = markdown_table(
@@ -86,6 +93,10 @@ def _scaling(scaling):
         f"({', '.join(f'{c:.2f}' for c in capacities)}; 2.0 on an idle 2-core machine): the "
         "most a second worker could add. *speedup / capacity*: ``t1 / t2`` over that median "
         f"capacity ({capacity:.2f}).",
+        "",
+        "Between two L-BFGS passes the client spends a median "
+        f"{gaps[1]:.2f} s (1 worker) and {gaps[2]:.2f} s (2 workers) per iteration outside "
+        "any pass: SciPy's step, building the next pass's tasks, and waiting for a core.",
         "",
         f"Load average (1 min) when the runs started: {', '.join(f'{v:.1f}' for v in loads)} "
         "on 2 cores. Other jobs shared the cores, so the 2-worker runs competed with them and "

@@ -197,6 +197,7 @@ def split_passes(tasks, windows):
     computes = [busy_seconds(tasks, w) for w in windows]
     return {
         "passes": len(windows),
+        "total_wall_s": sum(walls),
         "wall_s": statistics.median(walls),
         "compute_s": statistics.median(computes),
         "other_s": statistics.median(w - c for w, c in zip(walls, computes)),

@@ -79,7 +79,7 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
     >>> bool(abs(model.estimator_.loss_ - local.loss_) < 1e-8 * local.loss_)
     True
     >>> client.close()
-    ... cluster.close()
+    >>> cluster.close()
     """
 
     _parameter_constraints: dict = {
