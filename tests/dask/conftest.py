@@ -8,9 +8,13 @@ except ImportError:  # the dask extra is not installed: nothing here can run
     collect_ignore_glob = ["test_*.py"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def client():
-    """A client of a LocalCluster in this process: 2 workers of 1 thread."""
+    """A client of a LocalCluster in this process: 2 workers of 1 thread.
+
+    Package-scoped: it closes after the Dask tests, so it is nobody's default
+    client in the rest of the suite.
+    """
     from distributed import Client, LocalCluster
 
     with (
