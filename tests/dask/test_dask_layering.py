@@ -1,7 +1,11 @@
 """sknet.dask reaches sknet's glue and core internals through _bridge.py only."""
 
 import ast
+import importlib
+import sys
 from pathlib import Path
+
+import pytest
 
 import sknet.dask
 
@@ -43,3 +47,10 @@ def test_nothing_below_imports_sknet_dask():
     for path in root.rglob("*.py"):
         if PACKAGE not in path.parents:
             assert not any(n.startswith("sknet.dask") for n in imported_modules(path)), path
+
+
+def test_without_dask_the_error_names_the_extra(monkeypatch):
+    monkeypatch.delitem(sys.modules, "sknet.dask")
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(ImportError, match=r"pip install 'sknet\[dask\]'"):
+        importlib.import_module("sknet.dask")
