@@ -230,7 +230,7 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         shape = (np.nan, *row)
         apply = delayed(_predict_block, pure=True)
         outputs = [
-            da.from_delayed(apply(est, method, block), shape=shape, dtype=dtype)
+            da.from_delayed(apply(est, method, block, row, dtype), shape=shape, dtype=dtype)
             for block in blocks(X)[0]
         ]
         return da.concatenate(outputs)
@@ -253,10 +253,12 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
 
 
 def _shard_score(template, shard, theta):
-    return _worker.score_sums(template, shard.train, theta)
+    return None if shard is None else _worker.score_sums(template, shard.train, theta)
 
 
-def _predict_block(estimator, method, X):
+def _predict_block(estimator, method, X, row, dtype):
+    if X.shape[0] == 0:  # an empty partition: nothing to validate
+        return np.empty((0, *row), dtype=dtype)
     return getattr(estimator, method)(X)
 
 

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.utils.validation import _num_samples
 
 from . import _bridge
 
@@ -36,7 +37,10 @@ def shard(template, part, validation_fraction, seed):
 
     ``ceil(validation_fraction * n)`` rows, drawn with ``seed``, go to the
     validation set (as ``train_test_split`` sizes a test set); order is kept.
+    An empty partition gives None.
     """
+    if _num_samples(part[0]) == 0:
+        return None
     rows = _bridge.encode(template, *part)
     if not validation_fraction:
         return Shard(rows)

@@ -71,8 +71,9 @@ def test_regressor_score_on_dask_input_is_r2(client):
     y = X @ [1.0, -2.0, 0.5] + 50.0 + rng.normal(scale=0.1, size=400)
     net = MLPRegressor(hidden_layer_sizes=(), solver="lbfgs", max_iter=100, random_state=0)
     model = DataParallel(net).fit(X, y)
-    # y chunked unlike X: rechunked to X's row blocks
-    Xd, yd = da.from_array(X, chunks=(130, 3)), da.from_array(y, chunks=150)
+    # y chunked unlike X (rechunked to X's row blocks), and an empty block
+    Xd = da.from_array(X, chunks=((130, 0, 270), 3))
+    yd = da.from_array(y, chunks=150)
     assert model.score(Xd, yd) == pytest.approx(model.estimator_.score(X, y), rel=1e-10)
     predicted = model.predict(Xd)
     assert predicted.ndim == 1
