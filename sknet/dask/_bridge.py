@@ -6,8 +6,15 @@ optimizer, the stopping policy, and the fitted attributes at the end. Those
 live in private parts of ``sknet._estimators`` and ``sknet.nn.training``,
 which change with the glue. Every private name ``sknet.dask`` uses is used
 here and only here, so a refactor of the glue updates this file and nothing
-else; ``tests/dask/test_bridge.py`` checks that a distributed fit still leaves
-every attribute a local fit leaves.
+else; ``tests/dask/test_dask_cluster.py`` checks that a distributed fit
+still leaves every attribute a local fit leaves, and
+``tests/dask/test_dask_layering.py`` that no other module of sknet.dask
+imports the glue or the core.
+
+Other modules of ``sknet.dask`` only hold what these functions return: the
+core's network (``sknet.nn.MLP``, whose public methods compute losses,
+gradients and predictions on the workers) and :class:`Training`, which
+keeps the local fit's optimizer state, curves and stopping policy.
 
 What can be had through public behaviour is: :func:`template` fits a clone
 of the estimator on a few rows that show every label (one row per class), so
@@ -121,19 +128,12 @@ def batch_size(template, n_samples):
     return template._batch_size(n_samples)
 
 
-def optimizer(template):
+def _optimizer(template):
     """The estimator's optimizer object (``init`` / ``update``)."""
     return template._optimizer()
 
 
-def schedule(template):
-    """The estimator's learning-rate schedule."""
-    return schedules.get(
-        template.learning_rate, power_t=template.power_t, n_epochs=template.max_iter
-    )
-
-
-def settings(template, batch, max_epochs, patience=True):
+def _settings(template, batch, max_epochs, patience=True):
     """The core's run settings for ``template``'s parameters.
 
     ``patience=False`` never stops early (the local epochs of a round).
@@ -149,35 +149,94 @@ def settings(template, batch, max_epochs, patience=True):
     )
 
 
-def new_state(template, opt, theta):
-    """A fresh training state: initial rate, optimizer state (none for L-BFGS), curves."""
-    return State(lr=template.learning_rate_init, optimizer={} if opt is None else opt.init(theta))
+class Training:
+    """A local fit's optimizer, schedule, curves and stopping policy, driven from outside.
 
-
-def end_epoch(theta, loss, n, run_settings, run_schedule, state, validate):
-    """The local fit's bookkeeping after an epoch; returns ``stop``.
-
-    Curves, improvement counts, best validation weights and the next rate,
-    then the plateau rule, exactly as in ``sknet.nn.training.fit_minibatch``.
+    The distributed loops compute gradients and losses on the cluster; this
+    object does, on the client, everything a local minibatch fit does with
+    them: the update, the epoch's bookkeeping, the plateau rule, early
+    stopping's best weights, and the fitted attributes at the end.
+    ``solver='lbfgs'`` (rounds of local L-BFGS) has no optimizer state.
     """
-    _end_epoch(theta, loss, n, run_settings, run_schedule, state, validate)
-    if state.no_improvement > run_settings.n_iter_no_change:
-        state.lr, stop = run_schedule.plateau(state.lr)
-        if stop:
-            return True
-        state.no_improvement = 0
-    return False
+
+    def __init__(self, template, theta, n_samples):
+        self.batch = batch_size(template, n_samples)
+        self.settings = _settings(template, self.batch, template.max_iter)
+        self.schedule = schedules.get(
+            template.learning_rate, power_t=template.power_t, n_epochs=template.max_iter
+        )
+        lbfgs = template.solver == "lbfgs"
+        self.optimizer = None if lbfgs else _optimizer(template)
+        moments = {} if lbfgs else self.optimizer.init(theta)
+        self.state = State(lr=template.learning_rate_init, optimizer=moments)
+
+    @property
+    def lr(self):
+        """The learning rate of the current epoch (round)."""
+        return self.state.lr
+
+    @property
+    def moments(self):
+        """The optimizer's state: a dict of arrays and step counts."""
+        return self.state.optimizer
+
+    @moments.setter
+    def moments(self, value):
+        self.state.optimizer = value
+
+    def step(self, theta, grad):
+        """One optimizer update of ``theta`` in place, at the current rate."""
+        self.optimizer.update(theta, grad, self.state.optimizer, self.state.lr)
+
+    def end_epoch(self, theta, loss, n_samples, validate):
+        """Divergence check and the local fit's bookkeeping after an epoch (round).
+
+        Returns ``(stop, epoch, validation_score)``: whether the plateau rule
+        stops training, the epoch's number, and its score (or None).
+        """
+        _check_finite(loss, theta, self.state.epochs + 1)
+        state, run_settings = self.state, self.settings
+        record = _end_epoch(theta, loss, n_samples, run_settings, self.schedule, state, validate)
+        stop = False
+        if state.no_improvement > run_settings.n_iter_no_change:
+            state.lr, stop = self.schedule.plateau(state.lr)
+            state.no_improvement = 0
+        return stop, record.epoch, record.validation_score
+
+    def finish(self, estimator, theta, rng, converged, name):
+        """Best weights (early stopping) into ``theta``; the attributes a local fit sets.
+
+        ``name`` starts the warning given when ``max_iter`` epochs or rounds
+        ran without converging.
+        """
+        state = self.state
+        if estimator.early_stopping and state.best_theta is not None:
+            theta[...] = state.best_theta
+        estimator._set_minibatch_attributes(state, state.epochs)
+        if self.optimizer is not None:
+            estimator._state, estimator._rng = state, rng
+        else:  # rounds of local L-BFGS leave no optimizer state, as L-BFGS does
+            for attribute in ("_state", "_rng"):
+                estimator.__dict__.pop(attribute, None)
+        if not converged:
+            warnings.warn(
+                f"{name}: Maximum iterations ({estimator.max_iter}) reached and "
+                "the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
 
 
-def train_locally(net, theta, rows, run_settings, opt, lr, opt_state, rng):
-    """``run_settings.max_epochs`` local minibatch epochs at a fixed rate.
+def train_locally(net, theta, rows, template, batch, epochs, lr, moments, rng):
+    """``epochs`` local minibatch epochs of ``batch`` rows at the fixed rate ``lr``.
 
-    Returns the optimizer state and the mean loss of the last epoch;
-    ``theta`` is updated in place. Runs on a worker (federated averaging).
+    Starts from the optimizer state ``moments`` (a copy is trained); returns
+    the new state and the mean loss of the last epoch. ``theta`` is updated
+    in place. Runs on a worker (federated averaging).
     """
-    state = State(lr=lr, optimizer=opt_state)
-    data = Data(*rows)
-    fit_minibatch(net, theta, data, run_settings, opt, schedules.Constant(), state, rng)
+    state = State(lr=lr, optimizer=copy.deepcopy(moments))
+    run_settings = _settings(template, batch, epochs, patience=False)
+    opt = _optimizer(template)
+    fit_minibatch(net, theta, Data(*rows), run_settings, opt, schedules.Constant(), state, rng)
     return state.optimizer, state.loss_curve[-1]
 
 
@@ -214,32 +273,11 @@ def set_lbfgs_result(estimator, result, curve, n_samples):
         )
 
 
-def set_minibatch_result(estimator, state, rng, converged, name, keep_state=True):
-    """The attributes a local sgd/adam fit sets, and its carried-over state.
-
-    ``keep_state=False`` (rounds of local L-BFGS) leaves no optimizer state,
-    as a local L-BFGS fit leaves none. ``name`` starts the warning given when
-    ``max_iter`` epochs or rounds ran without converging.
-    """
-    estimator._set_minibatch_attributes(state, state.epochs)
-    if keep_state:
-        estimator._state, estimator._rng = state, rng
-    else:
-        for attribute in ("_state", "_rng"):
-            estimator.__dict__.pop(attribute, None)
-    if not converged:
-        warnings.warn(
-            f"{name}: Maximum iterations ({estimator.max_iter}) reached and "
-            "the optimization hasn't converged yet.",
-            ConvergenceWarning,
-        )
+def check_finite(loss, theta, iteration):
+    """Raise DivergenceError for a non-finite loss or parameters."""
+    _check_finite(loss, theta, iteration)
 
 
 def divergence_error(estimator, exc):
     """The glue's DivergenceError, with its remedy, for ``exc``."""
     return estimator._divergence_error(exc)
-
-
-def check_finite(loss, theta, epoch):
-    """Raise DivergenceError for a non-finite loss or parameters."""
-    _check_finite(loss, theta, epoch)

@@ -65,33 +65,30 @@ def minibatch(run, validate, persisted):
             "with persist=False that rereads the data thousands of times per epoch. "
             "Use persist=True, strategy='average', or solver='lbfgs'."
         )
-    est, theta, rng = run.estimator, run.theta, run.rng
+    est, theta = run.estimator, run.theta
     n = sum(run.n_train)
-    batch = _bridge.batch_size(est, n)
-    settings = _bridge.settings(est, batch, est.max_iter)
-    optimizer, schedule = _bridge.optimizer(est), _bridge.schedule(est)
-    state = _bridge.new_state(est, optimizer, theta)
-    steps = math.ceil(n / batch)
+    training = _bridge.Training(est, theta, n)
+    steps = math.ceil(n / training.batch)
     converged = False
     for _ in range(est.max_iter):
-        orders = _orders(run, rng) if est.shuffle else [None] * len(run.shards)
+        orders = _orders(run) if est.shuffle else [None] * len(run.shards)
         total = 0.0
         for step in range(steps):
             sums = run.map(_worker.step_sums, _step_items(run, orders, step, steps), theta)
             if sums is None or sums[2] == 0:
                 continue
             loss, grad = _objective(run, *sums[:3])
-            optimizer.update(theta, grad.astype(theta.dtype), state.optimizer, state.lr)
+            training.step(theta, grad.astype(theta.dtype))
             total += loss * sums[3]
-        if _end_epoch(run, total / n, n, settings, schedule, state, validate):
+        if _end_epoch(run, training, total / n, n, validate):
             converged = True
             break
-    _finish(run, state, converged, "Stochastic Optimizer")
+    training.finish(est, theta, run.rng, converged, "Stochastic Optimizer")
 
 
-def _orders(run, rng):
+def _orders(run):
     """This epoch's row order of every shard, computed and kept on its worker."""
-    seeds = rng.randint(np.iinfo(np.int32).max, size=len(run.shards))
+    seeds = run.rng.randint(np.iinfo(np.int32).max, size=len(run.shards))
     order = delayed(_worker.permutation)
     return run.cluster.persist([order(s, seed) for s, seed in zip(run.shards, seeds)])
 
@@ -108,28 +105,21 @@ def _step_items(run, orders, step, steps):
 
 def averaging(run, local_epochs, validate):
     """Federated averaging: local epochs on every shard, then a weighted average."""
-    est, theta, rng = run.estimator, run.theta, run.rng
-    lbfgs_local = est.solver == "lbfgs"
+    est, theta = run.estimator, run.theta
     n = sum(run.n_train)
-    batch = _bridge.batch_size(est, n)
-    settings = _bridge.settings(est, batch, est.max_iter)
-    schedule = _bridge.schedule(est)
-    optimizer = None if lbfgs_local else _bridge.optimizer(est)
-    state = _bridge.new_state(est, optimizer, theta)
+    training = _bridge.Training(est, theta, n)
     converged = False
     for _ in range(est.max_iter):
-        seed = int(rng.randint(np.iinfo(np.int32).max))
+        seed = int(run.rng.randint(np.iinfo(np.int32).max))
         items = [(s, [seed, i], m / n) for i, (s, m) in enumerate(zip(run.shards, run.n_train))]
-        shared = (theta, state.optimizer, state.lr, batch, local_epochs)
+        shared = (theta, training.moments, training.lr, training.batch, local_epochs)
         sums = run.map(_worker.local_round, items, *shared)
         theta[...] = sums["theta"] / sums["weight"]
-        state.optimizer = _average_state(sums["state"], sums["weight"], state.optimizer)
-        if _end_epoch(
-            run, sums["loss"] / sums["rows"], n * local_epochs, settings, schedule, state, validate
-        ):
+        training.moments = _average_state(sums["state"], sums["weight"], training.moments)
+        if _end_epoch(run, training, sums["loss"] / sums["rows"], n * local_epochs, validate):
             converged = True
             break
-    _finish(run, state, converged, "Federated averaging", keep_state=not lbfgs_local)
+    training.finish(est, theta, run.rng, converged, "Federated averaging")
 
 
 def _average_state(summed, weight, like):
@@ -145,25 +135,17 @@ def _average_state(summed, weight, like):
     return averaged
 
 
-def _end_epoch(run, loss, n, settings, schedule, state, validate):
-    """Divergence check, verbose line and the local fit's stopping policy."""
-    _bridge.check_finite(loss, run.theta, state.epochs + 1)
-    stop = _bridge.end_epoch(run.theta, loss, n, settings, schedule, state, validate)
-    _say(run.estimator, state.epochs, loss, state)
+def _end_epoch(run, training, loss, n, validate):
+    """The local fit's end of epoch (round), and its verbose lines; returns ``stop``."""
+    stop, epoch, score = training.end_epoch(run.theta, loss, n, validate)
+    _say(run.estimator, epoch, loss, score)
     return stop
 
 
-def _finish(run, state, converged, name, keep_state=True):
-    est = run.estimator
-    if est.early_stopping and state.best_theta is not None:
-        run.theta[...] = state.best_theta
-    _bridge.set_minibatch_result(est, state, run.rng, converged, name, keep_state)
-
-
-def _say(est, iteration, loss, state=None):
+def _say(est, iteration, loss, score=None):
     """scikit-learn's verbose lines."""
     if not est.verbose:
         return
     print(f"Iteration {iteration}, loss = {loss:.8f}", flush=True)
-    if state is not None and state.validation_scores:
-        print(f"Validation score: {state.validation_scores[-1]:f}", flush=True)
+    if score is not None:
+        print(f"Validation score: {score:f}", flush=True)

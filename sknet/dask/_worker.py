@@ -7,7 +7,6 @@ client adds up (:func:`add`, :func:`combine_scores`). A partition with no
 rows (or no weight) returns None, which the sums skip.
 """
 
-import copy
 import math
 from dataclasses import dataclass
 
@@ -122,11 +121,10 @@ def local_round(template, shard, seed, alpha_share, theta, opt_state, lr, batch,
         loss = _bridge.lbfgs_locally(net, theta, rows, alpha, template, epochs)
         opt_state = {}
     else:
-        settings = _bridge.settings(template, min(batch, n), epochs, patience=False)
         rng = np.random.default_rng(seed)
-        opt = _bridge.optimizer(template)
-        opt_state = copy.deepcopy(opt_state)
-        opt_state, loss = _bridge.train_locally(net, theta, rows, settings, opt, lr, opt_state, rng)
+        batch = min(batch, n)
+        args = (template, batch, epochs, lr, opt_state, rng)
+        opt_state, loss = _bridge.train_locally(net, theta, rows, *args)
     return {
         "theta": theta * weight,
         "state": {k: np.multiply(v, weight) for k, v in opt_state.items()},
