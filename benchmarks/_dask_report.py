@@ -81,6 +81,13 @@ def _scaling(scaling):
         ],
         rows,
     )
+    per_run = markdown_table(
+        ["run", "workers", "capacity", "load", "s per L-BFGS iteration", "s per round"],
+        [
+            [i + 1, w, r["capacity"]["capacity"], r["load_before"], *_per_iteration(r)]
+            for i, (w, r) in enumerate(_in_order(runs))
+        ],
+    )
     return [
         table,
         "",
@@ -100,9 +107,23 @@ def _scaling(scaling):
         "",
         f"Load average (1 min) when the runs started: {', '.join(f'{v:.1f}' for v in loads)} "
         "on 2 cores. Other jobs shared the cores, so the 2-worker runs competed with them and "
-        "the efficiencies here are lower bounds of what an idle machine gives.",
+        "the efficiencies here are lower bounds of what an idle machine gives. Run by run "
+        "(1 and 2 workers alternating), with the capacity measured just before:",
+        "",
+        per_run,
         "",
     ]
+
+
+def _per_iteration(run):
+    return [run[name]["solver_s"] / max(run[name]["n_iter"], 1) for name in ("lbfgs", "average")]
+
+
+def _in_order(runs):
+    """The runs in the order they ran (``strong_scaling``'s 1, 2, 2, 1, ... workers)."""
+    queues = {w: list(runs[w]) for w in (1, 2)}
+    n = len(queues[1]) + len(queues[2])
+    return [(w, queues[w].pop(0)) for w in ([1, 2, 2, 1] * n)[:n]]
 
 
 def _accuracy(accuracy):

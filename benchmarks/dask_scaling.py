@@ -291,6 +291,9 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--only", nargs="+", choices=["scaling", "accuracy", "memory"])
     parser.add_argument("--target", type=float, default=None, help="held-out accuracy target")
+    parser.add_argument(
+        "--report", action="store_true", help="only rewrite results.md from results.json"
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     args.rows, args.features = (40_000, 20) if quick else (1_000_000, 100)
@@ -301,6 +304,8 @@ def main(argv=None):
     args.ooc_rows, args.ooc_chunk = (200_000, 20_000) if quick else (5_500_000, 50_000)
     args.memory_limit_mib = 512
     out = args.out or (RESULTS_DIR / "dask" / ("quick" if quick else ""))
+    if args.report:
+        return rewrite_report(out)
     sections = args.only or ["scaling", "accuracy", "memory"]
     results = {"quick": quick, "settings": {k: v for k, v in vars(args).items() if k != "out"}}
     with pinned_threads(1):
@@ -316,6 +321,17 @@ def main(argv=None):
     write_json(out / "machine.json", machine)
     write_report(out / "results.md", results, machine)
     log(f"wrote {out}")
+    return results
+
+
+def rewrite_report(out):
+    """results.md again from the results.json and machine.json in ``out``."""
+    import json
+
+    results = json.loads((out / "results.json").read_text())
+    machine = json.loads((out / "machine.json").read_text())
+    results["scaling"]["runs"] = {int(w): r for w, r in results["scaling"]["runs"].items()}
+    write_report(out / "results.md", results, machine)
     return results
 
 
