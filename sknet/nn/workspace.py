@@ -1,8 +1,8 @@
-"""Preallocated buffers reused by every batch of a training run.
+"""Preallocated buffers that every batch of a training run reuses.
 
-A network's forward and backward passes write into a :class:`Workspace`
-made once per run (``MLP.workspace``), so an epoch allocates no
-layer-sized arrays per batch.
+A :class:`Workspace` belongs to one network and one largest batch size; the
+network's forward and backward passes write into it, so a run allocates its
+buffers once instead of per batch.
 """
 
 import numpy as np
