@@ -18,6 +18,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from hypothesis import strategies as st
+from sklearn import neural_network
+
+import sknet
+
+ESTIMATORS = {  # kind -> (sknet's, scikit-learn's)
+    "classifier": (sknet.MLPClassifier, neural_network.MLPClassifier),
+    "regressor": (sknet.MLPRegressor, neural_network.MLPRegressor),
+}
 
 # Kinds of y, data containers and sample weights; the common ones repeated so
 # they come up more often than the ones that make scikit-learn refuse to fit.
