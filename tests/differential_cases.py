@@ -75,7 +75,7 @@ class Step:
 
 @dataclass
 class Case:
-    seed: int  # make_case(seed, sequence, bad) makes it again
+    seed: int  # -1 for a case written by hand
     kind: str
     params: dict
     steps: list
@@ -87,6 +87,7 @@ class Case:
     dtype: type
     weights: object = None
     bad: str = None  # what was spoiled on purpose, e.g. "predict: nan"
+    recipe: tuple = None  # make_case(*recipe) makes it again
 
 
 @dataclass
@@ -251,13 +252,13 @@ ABSURD = [
     ("tol", -1.0),
     ("power_t", -1.0),
     ("max_fun", 0),
-    ("activation", "softmax"),
+    ("activation", "no such activation"),
     ("solver", "newton"),
     ("learning_rate", "fast"),
     ("shuffle", "yes"),
     ("random_state", "seed"),
     ("early_stopping", None),
-    ("loss", "absolute_error"),
+    ("loss", "no such loss"),
 ]
 
 
@@ -373,6 +374,7 @@ def make_case(seed, sequence="fit", bad=None):
         dtype,
         weight_kind,
         spoiled,
+        (seed, sequence, bad),
     )
 
 

@@ -79,8 +79,8 @@ def multi_output_loss_is_summed(case, m, ours, theirs):
     p = params_at(case, _last(case, m))
     if not (case.label == "multioutput" and p.get("loss") == "squared_error"):
         return False
-    if (m.aspect == "values" and m.name in LOSSES) or m.aspect == "verbose":
-        return True
+    if (m.aspect == "values" and m.name in LOSSES) or m.aspect in ("verbose", "warnings"):
+        return m.aspect != "warnings" or _numbers(m)  # the stopping rule sees the sum
     k = _last(case, m)
     if any(params_at(case, i)["solver"] == "lbfgs" for i in range(k + 1)):
         return _numbers(m)  # L-BFGS's line search sees the loss itself
@@ -254,7 +254,8 @@ def stratifies_multiclass_split(case, m, ours, theirs):
     p = params_at(case, _last(case, m))
     if not (p["early_stopping"] and _multiclass(case)):
         return False
-    if m.aspect == "outcome" and isinstance(m.ours, ValueError) and m.theirs is None:
+    split_refused = "least populated" in str(m.ours) or "number of classes" in str(m.ours)
+    if m.aspect == "outcome" and isinstance(m.ours, ValueError) and split_refused:
         return True
     return _numbers(m)
 
@@ -390,19 +391,48 @@ def float32_model_float64_input(case, m, ours, theirs):
 def stops_when_training_diverges(case, m, ours, theirs):
     """scikit-learn trains on to ``max_iter`` on NaN; sknet stops where it diverges.
 
-    With early stopping both keep the best weights (the numbers and the
-    convergence warning differ); without, both raise (scikit-learn after
-    warning that ``max_iter`` was reached).
+    With early stopping, scikit-learn then restores its best weights (its
+    initial ones if no epoch scored), sknet keeps its best weights or, when no
+    epoch was finite, raises; without early stopping both raise, scikit-learn
+    after warning that ``max_iter`` was reached.
     """
     if m.step < 0:
         return False
     ours_call, theirs_call = ours.steps[m.step], theirs.steps[m.step]
-    if isinstance(ours_call.error, sknet.DivergenceError):
-        return m.aspect == "warnings" and isinstance(theirs_call.error, ValueError)
-    if ours_call.error or theirs_call.error or not params_at(case, m.step)["early_stopping"]:
+    diverged = isinstance(ours_call.error, sknet.DivergenceError)
+    if diverged and m.aspect == "warnings":
+        return isinstance(theirs_call.error, ValueError)
+    if theirs_call.error or not params_at(case, m.step)["early_stopping"]:
         return False
     scores = theirs_call.attributes.get("validation_scores_") or []
-    return _numbers(m) and not np.isfinite(scores).all()
+    if np.isfinite(scores).all():
+        return False
+    if diverged:
+        return m.aspect == "outcome" and isinstance(ours_call.error, ValueError)
+    return _numbers(m) and not ours_call.error
+
+
+def exp_stays_finite(case, m, ours, theirs):
+    """Poisson predictions past the float range: scikit-learn's are inf, sknet's finite."""
+    if params_at(case, -1).get("loss") != "poisson" or m.step != -1:
+        return False
+    if m.aspect == "outputs":  # a score of inf predictions: scikit-learn raises
+        return "infinity" in str(m.theirs) and not isinstance(m.ours, Exception)
+    if m.aspect != "values" or m.name != "predict":
+        return False
+    overflow = ~np.isfinite(m.theirs)
+    agree = np.isclose(m.ours[~overflow], m.theirs[~overflow], rtol=1e-4)
+    return bool(overflow.any() and np.isfinite(m.ours).all() and agree.all())
+
+
+def validation_loss_overflows(case, m, ours, theirs):
+    """sknet's validation loss (computed in float32) overflows: a DivergenceError."""
+    return (
+        m.aspect == "outcome"
+        and m.theirs is None
+        and isinstance(m.ours, sknet.DivergenceError)
+        and "validation loss" in str(m.ours)
+    )
 
 
 def max_iter_restarts_schedule(case, m, ours, theirs):

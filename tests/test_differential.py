@@ -128,13 +128,21 @@ DIFFERENCES = {
     "a diverging fit": Difference(
         "a fit whose loss or weights stop being finite",
         "trains on to ``max_iter`` on NaN; then, with early stopping, restores the best "
-        "weights, and without, warns that ``max_iter`` was reached and raises "
-        "``ValueError``",
+        "weights (the initial ones if no epoch was finite), and without, warns that "
+        "``max_iter`` was reached and raises ``ValueError``",
         "stops at the epoch that diverges: with early stopping it keeps the best weights "
-        "and warns (``ConvergenceWarning``), without it raises ``DivergenceError`` (a "
-        "``ValueError``); both name the remedy",
+        "and warns (``ConvergenceWarning``), without (or with no finite epoch) it raises "
+        "``DivergenceError`` (a ``ValueError``); both name the remedy",
         "no epochs spent on NaN, and the message says what to change",
         sym.stops_when_training_diverges,
+    ),
+    "poisson predictions past the float range": Difference(
+        "``loss='poisson'`` predictions whose log exceeds the float range",
+        "``inf`` (and ``score`` raises on it)",
+        "the largest finite value of the dtype: the exponential is clipped",
+        "no overflow and no ``inf`` in what follows",
+        sym.exp_stays_finite,
+        local=frozenset({"predict", "score"}),
     ),
     "float32 with lbfgs": Difference(
         "float32 input with ``solver='lbfgs'``",
@@ -252,6 +260,11 @@ NEW_BREAKS = {
         "learning_rate_init (seen on main 5e61e07, not on this branch)",
         sym.max_iter_restarts_schedule,
     ),
+    "validation loss overflow": Break(
+        "sknet's validation loss overflows (float32) and stops a fit scikit-learn "
+        "completes (seen on main 5e61e07)",
+        sym.validation_loss_overflows,
+    ),
     "lbfgs t_": Break("scikit-learn's lbfgs leaves t_ at 0", sym.lbfgs_counts_samples, local=True),
     "multiclass validation split stratified": Break(
         "scikit-learn stratifies the early-stopping split for binary y only",
@@ -273,7 +286,7 @@ def compare(case, explained=None):
     ours, theirs = run(ours_cls, case), run(theirs_cls, case)
     added = {"lbfgs": ADDED | ADDED_FOR_LBFGS, "sgd": ADDED, "adam": ADDED}
     comparison = Comparison(case, ours, theirs, added)
-    comparison.trusted = not chaotic(case)
+    comparison.trusted = not (chaotic(case) or unstable(theirs))
     seen, explained = [], [] if explained is None else explained
     for mismatch in comparison:
         rows = [k for k, d in DIFFERENCES.items() if d.applies(case, mismatch, ours, theirs)]
@@ -296,20 +309,36 @@ def compare(case, explained=None):
 
 
 def chaotic(case):
-    """Training so unstable that rounding decides the numbers: compare the rest only.
+    """Training where rounding decides the numbers: compare everything else only.
 
-    sknet and scikit-learn evaluate the same formulas in a different order;
-    at a learning rate of 1e6 or on features of 1e200 the last-bit
-    differences grow to anything within a few updates.
+    sknet and scikit-learn evaluate the same formulas in a different order.
+    At a learning rate of 1 or more, or on features of 1e200, the last-bit
+    differences grow to anything within a few updates; and L-BFGS on a ReLU
+    network (an objective with kinks) takes a different path once they put a
+    unit on the other side of a kink: equal to 1e-15 for 5 iterations, then
+    apart by 0.1 at 8 (make_case(666, "warm", None)).
     """
-    rates = [params_at(case, k)["learning_rate_init"] for k in range(len(case.steps))]
-    return max(rates) >= 1 or case.bad == "fit: huge"
+    params = [params_at(case, k) for k in range(len(case.steps))]
+    rates = [p["learning_rate_init"] for p in params]
+    kinks = any(p["solver"] == "lbfgs" and p["activation"] == "relu" for p in params)
+    return max(rates) >= 1 or case.bad == "fit: huge" or kinks
+
+
+def unstable(record):
+    """scikit-learn's own training was unstable: a loss rose to twice its start.
+
+    There the last-bit differences of the two implementations grow within a
+    few epochs, as in ``chaotic`` cases; sknet being unstable where
+    scikit-learn is not still fails.
+    """
+    curves = [s.attributes.get("loss_curve_") for s in record.steps if s.attributes]
+    return any(c and np.nanmax(np.r_[c, 0.0]) > 2 * c[0] for c in curves)
 
 
 def describe(case, m):
     lines = [
-        f"sknet and scikit-learn differ: {m.aspect} of call {m.step} ({m.name}), "
-        f"case seed {case.seed}",
+        f"sknet and scikit-learn differ: {m.aspect} of call {m.step} ({m.name}); "
+        f"the case is differential_cases.make_case{case.recipe}",
         f"  sknet:        {m.ours!r}",
         f"  scikit-learn: {m.theirs!r}",
         f"  {case.kind}, y {case.label}, X {case.container} {case.dtype.__name__} with "
@@ -395,7 +424,9 @@ _X = _RNG.normal(size=(20, 3))
 _Y = np.arange(20) % 3
 _BINARY = (_X[:, 0] > 0).astype(int)
 _SGD = dict(hidden_layer_sizes=(3,), solver="sgd", shuffle=False, random_state=0, max_iter=3)
-_LBFGS = dict(hidden_layer_sizes=(3,), solver="lbfgs", random_state=0, max_iter=20)
+_LBFGS = dict(
+    hidden_layer_sizes=(3,), activation="identity", solver="lbfgs", random_state=0, max_iter=20
+)
 _WARM = [Step("fit"), Step("fit", {"warm_start": True})]
 _ZEROS = np.repeat([0.0, 1.0], 10)  # the first batches of 5 weigh nothing
 ROW_CASES = {
@@ -428,17 +459,21 @@ ROW_CASES = {
     "a diverging fit": (
         lambda: handmade(
             "regressor",
-            {
-                **_SGD,
-                "activation": "identity",
-                "learning_rate_init": 0.3,
-                "max_iter": 10,
-                "early_stopping": True,
-            },
+            {**_SGD, "activation": "identity", "learning_rate_init": 0.3, "max_iter": 10},
             10 * _X,
             100 * _X[:, 0],
         ),
         "DivergenceError is no ValueError",
+    ),
+    "poisson predictions past the float range": (
+        lambda: handmade(
+            "regressor",
+            {**_LBFGS, "loss": "poisson"},
+            _X,
+            np.exp(_X[:, 0]),
+            X_test=1e5 * _X[:5],
+        ),
+        None,
     ),
     "float32 with lbfgs": (
         lambda: handmade("regressor", _LBFGS, _X.astype(np.float32), _X[:, 0]),
