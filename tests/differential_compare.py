@@ -37,14 +37,15 @@ VALUES = [
     "t_",
 ]
 LOSSES = {"loss_", "loss_curve_", "best_loss_"}
-# (rtol, atol) by compute dtype. L-BFGS's line search turns last-bit
+# (rtol, atol) by compute dtype. float32's rounding (6e-8) grows over a few
+# hundred large steps to 1e-4; L-BFGS's line search turns last-bit
 # differences in the gradient into different steps: about 1e-12 usually,
 # 1e-9 on rare ill-conditioned fits.
 TOLERANCE = {
     "float64": (1e-9, 1e-12),
-    "float32": (1e-4, 1e-6),
+    "float32": (1e-3, 1e-4),
     "float64 lbfgs": (1e-7, 1e-10),
-    "float32 lbfgs": (1e-3, 1e-5),
+    "float32 lbfgs": (1e-3, 1e-4),
 }
 
 
