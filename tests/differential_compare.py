@@ -152,9 +152,9 @@ def starts_with(line, prefix, tolerance):
     head = line[: len(prefix)]
     if _NUMBER.split(head) != words or len(_NUMBER.findall(head)) != len(numbers):
         return False
-    rtol = TOLERANCE[tolerance][0]
+    rtol, atol = TOLERANCE[tolerance]
     pairs = zip(_NUMBER.findall(head), numbers)
-    return all(np.isclose(float(a), float(b), rtol=rtol, atol=2e-8) for a, b in pairs)
+    return all(np.isclose(float(a), float(b), rtol=rtol, atol=atol + 1e-8) for a, b in pairs)
 
 
 def compute_dtype(record):
