@@ -16,8 +16,8 @@ import sknet
 MAX_MODULE_LINES = 300
 """Lines a module may have (docs/architecture.rst)."""
 
-LARGER_FOR_NOW = {"onnx/_graph.py": 330, "inspection/_attributions.py": 320}
-"""Modules over the limit when it came in, capped where they are until split."""
+LARGER_FOR_NOW = {"onnx/_graph.py": 330}
+"""Modules over the limit when the test came in, capped where they are until split."""
 
 MAX_FUNCTION_LINES = 50
 """Lines of a function's code, its docstring not counted."""

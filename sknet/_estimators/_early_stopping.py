@@ -125,9 +125,9 @@ class EarlyStopping:
     def __call__(self, theta):
         """Score ``theta``: ``(score, loss, improved)``, recorded.
 
-        ``improved`` is scikit-learn's rule: the score beats the best so far
-        by at least ``tol``. A non-finite validation loss (a diverging fit)
-        is returned unscored and unrecorded; the core then raises.
+        ``improved`` as :meth:`keep` says. A non-finite validation loss (a
+        diverging fit) is returned unscored and unrecorded; the core then
+        raises.
         """
         Ws, bs = self.net.unpack(theta)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -135,13 +135,21 @@ class EarlyStopping:
         if not np.isfinite(loss):
             return np.nan, loss, False
         score = float(self.scorer(self._model(Ws, bs), self.X, self.y, **self.score_kwargs))
+        return score, loss, self.keep(theta, score, loss)
+
+    def keep(self, theta, score, loss):
+        """Record an epoch's ``score`` and ``loss``, and ``theta`` if it is the best.
+
+        Returns whether the score improved: scikit-learn's rule, the score
+        beats the best so far by at least ``tol``.
+        """
         record = self.record
         improved = not score < record["best_score"] + self.tol
         record["scores"].append(score)
         record["losses"].append(loss)
         if score > record["best_score"]:
             record["best_score"], record["best_theta"] = score, theta.copy()
-        return score, loss, improved
+        return improved
 
     def _model(self, Ws, bs):
         """A shallow copy of the estimator predicting with ``Ws``, ``bs``.

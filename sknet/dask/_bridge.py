@@ -3,8 +3,9 @@
 Data-parallel training needs what a local ``fit`` does in between its public
 steps: the target encoding, the network and its initial weights, the
 optimizer, the stopping policy, and the fitted attributes at the end. Those
-live in private parts of ``sknet._estimators`` and ``sknet.nn.training``,
-which change with the glue. Every private name ``sknet.dask`` uses is used
+live in private parts of ``sknet._estimators`` (the solver registry
+``_solvers.SOLVERS``, the early-stopping record, ``_set_outcome``) and of
+the core's loops, which change with the glue. Every private name ``sknet.dask`` uses is used
 here and only here, so a refactor of the glue updates this file and nothing
 else; ``tests/dask/test_dask_cluster.py`` checks that a distributed fit
 still leaves every attribute a local fit leaves, and
@@ -33,17 +34,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import _check_sample_weight
 
 from .._estimators._base import BaseMLP
-from ..nn import schedules
-from ..nn.training import (
-    Data,
-    DivergenceError,
-    Settings,
-    State,
-    _check_finite,
-    _end_epoch,
-    fit_lbfgs,
-    fit_minibatch,
-)
+from .._estimators._early_stopping import EarlyStopping, new_record
+from .._estimators._solvers import SOLVERS, Outcome, _batch_size, _outcome
+from ..nn import schedules, training
+from ..nn.lbfgs import fit_lbfgs
+from ..nn.training import Data, DivergenceError, Settings, State, _end_epoch, fit_minibatch
 
 __all__ = ["DivergenceError"]
 
@@ -125,12 +120,25 @@ def initial_point(template, net):
 
 def batch_size(template, n_samples):
     """The minibatch size a local fit on ``n_samples`` rows would use."""
-    return template._batch_size(n_samples)
+    return _batch_size(template.batch_size, n_samples)
 
 
-def _optimizer(template):
-    """The estimator's optimizer object (``init`` / ``update``)."""
-    return template._optimizer()
+def _optimizer(template, net):
+    """The estimator's optimizer object (``init`` / ``update``), as its solver makes it."""
+    return SOLVERS[template.solver].make_optimizer(template, net)
+
+
+def l2_alpha(template):
+    """The L2 penalty of the objective: ``alpha``, or 0 for a solver that decays
+    the weights itself (AdamW)."""
+    return template.alpha if getattr(SOLVERS[template.solver], "l2", True) else 0.0
+
+
+def _schedule(template):
+    """The schedule a local fit follows (adam, as scikit-learn's, only 'cosine')."""
+    solver = SOLVERS[template.solver]
+    name = solver.schedule_name(template) if solver.stochastic else template.learning_rate
+    return schedules.get(name, power_t=template.power_t, n_epochs=template.max_iter)
 
 
 def _settings(template, batch, max_epochs, patience=True):
@@ -142,7 +150,7 @@ def _settings(template, batch, max_epochs, patience=True):
         batch_size=batch,
         max_epochs=max_epochs,
         lr0=template.learning_rate_init,
-        alpha=template.alpha,
+        alpha=l2_alpha(template),
         shuffle=template.shuffle,
         tol=template.tol,
         n_iter_no_change=template.n_iter_no_change if patience else np.inf,
@@ -155,20 +163,21 @@ class Training:
     The distributed loops compute gradients and losses on the cluster; this
     object does, on the client, everything a local minibatch fit does with
     them: the update, the epoch's bookkeeping, the plateau rule, early
-    stopping's best weights, and the fitted attributes at the end.
-    ``solver='lbfgs'`` (rounds of local L-BFGS) has no optimizer state.
+    stopping's record and best weights (the glue's ``EarlyStopping``, fed
+    the scores computed on the cluster), and the fitted attributes at the
+    end. ``solver='lbfgs'`` (rounds of local L-BFGS) has no optimizer state.
     """
 
     def __init__(self, template, theta, n_samples):
         self.batch = batch_size(template, n_samples)
         self.settings = _settings(template, self.batch, template.max_iter)
-        self.schedule = schedules.get(
-            template.learning_rate, power_t=template.power_t, n_epochs=template.max_iter
-        )
-        lbfgs = template.solver == "lbfgs"
-        self.optimizer = None if lbfgs else _optimizer(template)
-        moments = {} if lbfgs else self.optimizer.init(theta)
+        self.schedule = _schedule(template)
+        net = network(template)
+        stochastic = SOLVERS[template.solver].stochastic
+        self.optimizer = _optimizer(template, net) if stochastic else None
+        moments = self.optimizer.init(theta) if stochastic else {}
         self.state = State(lr=template.learning_rate_init, optimizer=moments)
+        self.stopping = EarlyStopping(template, net, new_record())
 
     @property
     def lr(self):
@@ -191,33 +200,42 @@ class Training:
     def end_epoch(self, theta, loss, n_samples, validate):
         """Divergence check and the local fit's bookkeeping after an epoch (round).
 
-        Returns ``(stop, epoch, validation_score)``: whether the plateau rule
-        stops training, the epoch's number, and its score (or None).
+        ``validate(theta) -> (score, loss)`` scores on the cluster, or is
+        None. Returns ``(stop, epoch, validation_score)``: whether the
+        plateau rule stops training, the epoch's number, and its score (or
+        None).
         """
-        _check_finite(loss, theta, self.state.epochs + 1)
-        state, run_settings = self.state, self.settings
-        record = _end_epoch(theta, loss, n_samples, run_settings, self.schedule, state, validate)
-        stop = False
-        if state.no_improvement > run_settings.n_iter_no_change:
-            state.lr, stop = self.schedule.plateau(state.lr)
-            state.no_improvement = 0
-        return stop, record.epoch, record.validation_score
+        kept = None if validate is None else self._kept(validate)
+        record = _end_epoch(theta, loss, n_samples, self.settings, self.schedule, self.state, kept)
+        return record.plateau == "stop", record.epoch, record.validation_score
 
-    def finish(self, estimator, theta, rng, converged, name):
+    def _kept(self, validate):
+        """``validate`` as the core calls it, ``(score, loss, improved)``, recorded."""
+
+        def kept(theta):
+            score, loss = validate(theta)
+            if not np.isfinite(loss):
+                return np.nan, loss, False  # the core raises DivergenceError
+            return score, loss, self.stopping.keep(theta, score, loss)
+
+        return kept
+
+    def finish(self, estimator, theta, converged, name):
         """Best weights (early stopping) into ``theta``; the attributes a local fit sets.
 
         ``name`` starts the warning given when ``max_iter`` epochs or rounds
         ran without converging.
         """
         state = self.state
-        if estimator.early_stopping and state.best_theta is not None:
-            theta[...] = state.best_theta
-        estimator._set_minibatch_attributes(state, state.epochs)
-        if self.optimizer is not None:
-            estimator._state, estimator._rng = state, rng
-        else:  # rounds of local L-BFGS leave no optimizer state, as L-BFGS does
-            for attribute in ("_state", "_rng"):
-                estimator.__dict__.pop(attribute, None)
+        stopping = self.stopping if estimator.early_stopping else None
+        carried = None if self.optimizer is None else {"training": vars(state)}
+        if stopping is not None:
+            stopping.restore(theta)
+            if carried is not None:
+                carried["early_stopping"] = stopping.record
+        estimator._set_outcome(_outcome(state, state.epochs, stopping, carried))
+        if carried is None:  # rounds of local L-BFGS leave no optimizer state, as L-BFGS does
+            estimator.__dict__.pop("_state", None)
         if not converged:
             warnings.warn(
                 f"{name}: Maximum iterations ({estimator.max_iter}) reached and "
@@ -235,7 +253,7 @@ def train_locally(net, theta, rows, template, batch, epochs, lr, moments, rng):
     """
     state = State(lr=lr, optimizer=copy.deepcopy(moments))
     run_settings = _settings(template, batch, epochs, patience=False)
-    opt = _optimizer(template)
+    opt = _optimizer(template, net)
     fit_minibatch(net, theta, Data(*rows), run_settings, opt, schedules.Constant(), state, rng)
     return state.optimizer, state.loss_curve[-1]
 
@@ -257,14 +275,10 @@ def set_weights(estimator, net, theta):
 
 def set_lbfgs_result(estimator, result, curve, n_samples):
     """The attributes a local L-BFGS fit sets from SciPy's result."""
-    estimator.n_iter_, estimator.loss_ = int(result.nit), float(result.fun)
-    estimator.t_ = n_samples
-    estimator.loss_curve_ = list(curve) or [estimator.loss_]
-    estimator.best_loss_ = min(estimator.loss_curve_)
-    estimator.validation_scores_ = estimator.validation_loss_curve_ = None
-    estimator.best_validation_score_ = None
-    for name in ("_state", "_rng"):
-        estimator.__dict__.pop(name, None)
+    loss = float(result.fun)
+    curve = list(curve) or [loss]
+    estimator._set_outcome(Outcome(int(result.nit), n_samples, loss, curve, best_loss=min(curve)))
+    estimator.__dict__.pop("_state", None)
     if result.status != 0:
         warnings.warn(
             f"lbfgs failed to converge after {result.nit} iterations "
@@ -274,10 +288,13 @@ def set_lbfgs_result(estimator, result, curve, n_samples):
 
 
 def check_finite(loss, theta, iteration):
-    """Raise DivergenceError for a non-finite loss or parameters."""
-    _check_finite(loss, theta, iteration)
+    """Raise DivergenceError for a non-finite L-BFGS loss or parameters."""
+    when = f"after {iteration} iterations" if iteration else "in its first iteration"
+    training.check_finite(loss, theta, f"L-BFGS diverged {when}")
 
 
 def divergence_error(estimator, exc):
-    """The glue's DivergenceError, with its remedy, for ``exc``."""
-    return estimator._divergence_error(exc)
+    """The glue's DivergenceError, with the remedy for the solver (the rows, on the
+    cluster, are not weighed)."""
+    nothing = Data(np.zeros((0, 1)), np.zeros((0, 1)))
+    return estimator._divergence_error(exc, nothing)

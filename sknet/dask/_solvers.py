@@ -22,7 +22,7 @@ from . import _bridge, _worker
 
 def _objective(run, loss_sum, grad_sum, weight):
     """Penalized mean loss and its gradient (float64) from summed parts."""
-    net, theta, alpha = run.net, run.theta, run.estimator.alpha
+    net, theta, alpha = run.net, run.theta, _bridge.l2_alpha(run.estimator)
     value = loss_sum / weight + net.penalty(theta, alpha, weight)
     grad = grad_sum / weight
     grad[: net.n_weights] += theta[: net.n_weights] * (alpha / weight)
@@ -83,7 +83,7 @@ def minibatch(run, validate, persisted):
         if _end_epoch(run, training, total / n, n, validate):
             converged = True
             break
-    training.finish(est, theta, run.rng, converged, "Stochastic Optimizer")
+    training.finish(est, theta, converged, "Stochastic Optimizer")
 
 
 def _orders(run):
@@ -119,7 +119,7 @@ def averaging(run, local_epochs, validate):
         if _end_epoch(run, training, sums["loss"] / sums["rows"], n * local_epochs, validate):
             converged = True
             break
-    training.finish(est, theta, run.rng, converged, "Federated averaging")
+    training.finish(est, theta, converged, "Federated averaging")
 
 
 def _average_state(summed, weight, like):

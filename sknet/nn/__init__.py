@@ -4,6 +4,7 @@ It depends on NumPy and SciPy only, never on scikit-learn, so the math can be
 read and tested on its own.
 """
 
-from .network import MLP, Workspace
+from .network import MLP
+from .workspace import Workspace
 
 __all__ = ["MLP", "Workspace"]

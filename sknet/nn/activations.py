@@ -70,7 +70,7 @@ def _tanh_derivative(Z, A, dA):
 
 
 def _relu(Z):
-    # max(Z, zeros) with a same-shape array of zeros runs 3-5x faster in
+    # max(Z, zeros) with a same-shape array of zeros runs faster in
     # NumPy 2.x than with a scalar 0 or a broadcast row (no SIMD loop for
     # those): a batch is compared with cached zeros of its shape, larger or
     # non-contiguous arrays block by block.
@@ -226,9 +226,8 @@ def softmax(Z):
 def row_max(Z):
     """``Z.max(axis=1)`` of a 2-D array, fast for many rows of few columns.
 
-    NumPy reduces along a short last axis one row at a time (8 us for 200 x 5
-    in float32, 2 ms for 10,000 x 5); a maximum over the columns in turn
-    takes a few vectorized calls instead. NumPy's reduction stays for a few
+    NumPy reduces along a short last axis one row at a time; a maximum over
+    the columns in turn takes a few vectorized calls instead. NumPy's reduction stays for a few
     rows or many columns, where it is the faster.
     """
     n_rows, n_columns = Z.shape
@@ -245,7 +244,7 @@ _MANY_ROWS, _FEW_COLUMNS = 32, 16
 
 def row_sum(Z):
     """``Z.sum(axis=1)`` of a 2-D array; from 32 rows on, one BLAS product
-    with ones (3x faster than NumPy's reduction along a short last axis)."""
+    with ones (faster than NumPy's reduction along a short last axis)."""
     if Z.shape[0] < _MANY_ROWS:
         return Z.sum(axis=1)
     return np.matmul(Z, _ones(Z.shape[1], Z.dtype.str))

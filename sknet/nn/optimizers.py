@@ -55,7 +55,7 @@ class Adam:
     def update(self, theta, grad, state, lr):
         # Python floats throughout: a NumPy float64 scalar (np.sqrt's result,
         # or a parameter drawn with np.logspace) would make each float32
-        # product run in float64 and cast back, 4x slower.
+        # product run in float64 and cast back, several times slower.
         b1, b2, eps = float(self.beta_1), float(self.beta_2), float(self.epsilon)
         m, v = state["m"], state["v"]
         buf = self._scratch(theta)

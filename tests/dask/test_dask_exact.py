@@ -9,6 +9,7 @@ from sklearn.datasets import make_regression
 from sklearn.utils import check_random_state
 
 from sknet import MLPClassifier, MLPRegressor
+from sknet._estimators._solvers import SOLVERS
 from sknet.dask import DataParallel
 from sknet.nn import MLP, optimizers
 
@@ -71,7 +72,7 @@ def test_float32_stays_float32(client, blobs):
     assert model.estimator_.loss_ == pytest.approx(local.loss_, rel=1e-3)
 
 
-@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("solver", [name for name, s in SOLVERS.items() if s.stochastic])
 def test_full_batch_epochs_are_the_local_steps(client, blobs, solver):
     X, y = blobs
     net = MLPClassifier(
