@@ -204,38 +204,9 @@ DIFFERENCES_TITLE = "Deliberate differences from scikit-learn"  # in docs/compar
 ADDED = {"validation_loss_curve_"}  # sknet's fitted attributes beyond scikit-learn's
 ADDED_FOR_LBFGS = {"loss_curve_", "best_loss_", "validation_scores_", "best_validation_score_"}
 
-KNOWN_BREAKS = {
-    "warm start ignores a new learning rate": Break(
-        "issue 8 item 1", sym.rate_change_ignored_on_warm_start
-    ),
-    "adam applies learning_rate": Break("issue 8 item 3", sym.adam_applies_schedule),
-    "predict reads hidden_layer_sizes": Break("issue 8 item 5", sym.predict_reads_parameters),
-    "zero-weight minibatch": Break("issue 8 item 6", sym.zero_weight_batch_crashes),
-    "feature-name warnings with early stopping": Break(
-        "issue 8 item 8", sym.feature_names_warning, local=True
-    ),
-    "NaN validation score": Break("issue 8 item 9", sym.early_stopping_nan_score),
-    "DivergenceError is no ValueError": Break(
-        "issue 8 item 10", sym.divergence_error_not_value_error
-    ),
-    "warm start accepts new classes": Break("issue 8 item 11", sym.new_classes_on_warm_start),
-    "verbose lines": Break("issue 8 item 12", sym.verbose_lines, local=True),
-    "single class refused": Break("issue 8 item 13", sym.single_class_refused),
-    "validation_fraction=0 refused": Break("issue 8 item 14", sym.validation_fraction_zero_refused),
-    "hidden_layer_sizes not integers": Break(
-        "issue 8 item 15", sym.hidden_layer_sizes_not_integers
-    ),
-    "float32 model, float64 input": Break("issue 8 item 16", sym.float32_model_float64_input),
-}
+KNOWN_BREAKS = {}
+
 NEW_BREAKS = {
-    "shuffle order": Break(
-        "from the second epoch on, scikit-learn shuffles its previous order again",
-        sym.shuffles_each_epoch_afresh,
-    ),
-    "random_state not re-seeded": Break(
-        "scikit-learn re-seeds from random_state at every fit and partial_fit",
-        sym.random_state_not_reseeded,
-    ),
     "batch_size warning before the split": Break(
         "sknet checks batch_size against all rows, not the training part",
         sym.batch_size_checked_before_split,
@@ -259,11 +230,6 @@ NEW_BREAKS = {
         "after set_params(max_iter=...), partial_fit restarts invscaling/adaptive at "
         "learning_rate_init (seen on main 5e61e07, not on this branch)",
         sym.max_iter_restarts_schedule,
-    ),
-    "lbfgs t_": Break("scikit-learn's lbfgs leaves t_ at 0", sym.lbfgs_counts_samples, local=True),
-    "multiclass validation split stratified": Break(
-        "scikit-learn stratifies the early-stopping split for binary y only",
-        sym.stratifies_multiclass_split,
     ),
 }
 

@@ -160,7 +160,8 @@ class LBFGS:
         result = fit_lbfgs(net, theta, data, est.alpha, est.max_iter, est.max_fun, est.tol, hooks)
         loss = float(result.fun)
         curve = curve or [loss]
-        est._set_outcome(Outcome(int(result.nit), data.n, loss, curve, best_loss=min(curve)))
+        # t_ stays 0, as scikit-learn leaves it for lbfgs (no samples drawn in steps).
+        est._set_outcome(Outcome(int(result.nit), 0, loss, curve, best_loss=min(curve)))
         progress.close(theta)
         if result.reason == "interrupted":
             warnings.warn("Training interrupted by user.")

@@ -277,7 +277,7 @@ def set_lbfgs_result(estimator, result, curve, n_samples):
     """The attributes a local L-BFGS fit sets from SciPy's result."""
     loss = float(result.fun)
     curve = list(curve) or [loss]
-    estimator._set_outcome(Outcome(int(result.nit), n_samples, loss, curve, best_loss=min(curve)))
+    estimator._set_outcome(Outcome(int(result.nit), 0, loss, curve, best_loss=min(curve)))
     estimator.__dict__.pop("_state", None)
     if result.status != 0:
         warnings.warn(
