@@ -273,7 +273,7 @@ def set_weights(estimator, net, theta):
     estimator.n_layers_ = net.n_layers + 1
 
 
-def set_lbfgs_result(estimator, result, curve, n_samples):
+def set_lbfgs_result(estimator, result, curve):
     """The attributes a local L-BFGS fit sets from SciPy's result."""
     loss = float(result.fun)
     curve = list(curve) or [loss]

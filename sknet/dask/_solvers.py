@@ -54,7 +54,7 @@ def lbfgs(run):
     )
     theta[...] = result.x
     _bridge.check_finite(result.fun, theta, result.nit)
-    _bridge.set_lbfgs_result(est, result, curve, sum(run.n_train))
+    _bridge.set_lbfgs_result(est, result, curve)
 
 
 def minibatch(run, validate, persisted):
