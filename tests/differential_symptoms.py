@@ -192,6 +192,24 @@ def warm_start_after_switch(case, m, ours, theirs):
     )
 
 
+def best_weights_kept_across_warm_start(case, m, ours, theirs):
+    """scikit-learn's restored best weights are the arrays a warm start then
+    trains in place, so a warm-started fit in which no epoch beats the best
+    score returns its last weights; sknet returns the best ones."""
+    return (_numbers(m) or m.aspect == "outputs") and any(
+        params_at(case, k).get("warm_start")
+        and params_at(case, k)["early_stopping"]
+        and params_at(case, k - 1)["early_stopping"]
+        and _best_score(theirs, k) == _best_score(theirs, k - 1)
+        for k in _calls_before(case, m, "fit")
+    )
+
+
+def _best_score(record, k):
+    attributes = record.steps[k].attributes
+    return None if not attributes else attributes.get("best_validation_score_")
+
+
 def _n_batches(case, k):
     """Minibatches per epoch of call ``k`` (the validation split left out)."""
     p = params_at(case, k)

@@ -198,6 +198,15 @@ DIFFERENCES = {
         "scikit-learn crashes",
         sym.warm_start_after_switch,
     ),
+    "best weights after a warm start": Difference(
+        "``early_stopping=True`` with ``warm_start=True``, when no epoch of the new fit "
+        "beats the best validation score so far",
+        "returns the new fit's last weights: the best weights it restored are the arrays "
+        "that the warm start then trains in place",
+        "returns the best weights (those restored by the earlier fit)",
+        "early stopping returns the weights that scored best, as both document",
+        sym.best_weights_kept_across_warm_start,
+    ),
 }
 
 DIFFERENCES_TITLE = "Deliberate differences from scikit-learn"  # in docs/comparison.rst
@@ -481,6 +490,16 @@ ROW_CASES = {
             _X,
             _BINARY,
             [Step("fit"), Step("fit", {"warm_start": True, "early_stopping": True})],
+        ),
+        None,
+    ),
+    "best weights after a warm start": (
+        lambda: handmade(
+            "classifier",
+            {**_SGD, "early_stopping": True, "momentum": 0.0, "learning_rate_init": 0.1},
+            _X,
+            _BINARY,
+            _WARM,
         ),
         None,
     ),
