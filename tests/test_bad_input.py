@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -115,3 +116,38 @@ def test_a_failed_fit_with_bad_labels_keeps_classes(clf_data):
     with pytest.raises(ValueError, match="Unknown label type"):
         est.fit(X, np.linspace(0, 1, len(y)))
     np.testing.assert_array_equal(est.classes_, [0, 1, 2])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("where", ["first row", "last row", "sparse"])
+@pytest.mark.parametrize("bad", [np.nan, -np.inf])
+def test_non_finite_input_at_predict_gets_scikit_learns_error(dtype, where, bad):
+    # sknet tests finiteness in blocks of rows (a faster pass than
+    # scikit-learn's); the error and its message must stay scikit-learn's,
+    # wherever the bad value sits, and sparse data is checked too.
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(40_000, 12)).astype(dtype), rng.randint(3, size=40_000)
+    ours = MLPClassifier(hidden_layer_sizes=(4,), max_iter=1).fit(X[:200], y[:200])
+    theirs = SkMLP(hidden_layer_sizes=(4,), max_iter=1).fit(X[:200], y[:200])
+    X[0 if where == "first row" else -1, 5] = bad
+    if where == "sparse":
+        X = sp.csr_matrix(np.where((X > 1) | ~np.isfinite(X), X, 0))
+    with pytest.raises(ValueError) as expected:
+        theirs.predict(X)
+    with pytest.raises(ValueError) as got:
+        ours.predict(X)
+    assert str(got.value) == str(expected.value)
+
+
+def test_assume_finite_skips_the_finiteness_check_as_in_scikit_learn():
+    import sklearn
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(100, 3)), rng.randint(2, size=100)
+    est = MLPClassifier(hidden_layer_sizes=(4,), max_iter=1).fit(X, y)
+    X[0, 0] = np.nan
+    with sklearn.config_context(assume_finite=True):
+        P = est.predict_proba(X)
+    assert np.isnan(P[0]).all() and np.isfinite(P[1:]).all()

@@ -23,12 +23,12 @@ from sklearn.utils.validation import (
 
 from ..nn import MLP, activations, schedules
 from ..nn.training import Data, DivergenceError
-from ._checks import cast, divergence_remedy, hidden_activations, hidden_sizes
+from ._checks import cast, check_finite, divergence_remedy, hidden_activations, hidden_sizes
 from ._early_stopping import validation_data
 from ._progress import CallbackSupportMixin
 from ._solvers import SOLVERS
 from ._state import carried_state, restore_on_failure
-from ._utils import canonical_loss
+from ._utils import fitted_network
 
 
 class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
@@ -217,8 +217,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         reads only that link.
         """
         sizes = (self.coefs_[0].shape[0], *(W.shape[1] for W in self.coefs_))
-        loss = canonical_loss(self.out_activation_)
-        return MLP(sizes, self.activation, loss, self.coefs_[0].dtype)
+        activation = self.activation
+        if not isinstance(activation, str):  # one per hidden layer: a hashable key
+            activation = tuple(activation)
+        return fitted_network(sizes, activation, self.out_activation_, self.coefs_[0].dtype.str)
 
     def _starting_point(self, net, fresh):
         """Parameters to start from, the carried state to continue, and the RNG.
@@ -274,7 +276,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _predict_outputs(self, X, logits=False):
         """Network outputs (or logits) for X, validated like at fit time."""
-        check_is_fitted(self)
+        check_is_fitted(self, "coefs_")  # naming it skips a scan of every attribute
         if not getattr(self, "_input_validated", False):
             X = validate_data(
                 self,
@@ -282,7 +284,9 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 accept_sparse=["csr", "csc"],
                 reset=False,
                 dtype=(np.float64, np.float32),
+                ensure_all_finite=False,
             )
+            check_finite(X, self)
         net = self._fitted_network()
         X = cast(X, net.dtype)
         if logits:

@@ -3,9 +3,35 @@
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn import get_config
+from sklearn.utils import assert_all_finite
 from sklearn.utils._param_validation import InvalidParameterError
 
 from ..nn.activations import ACTIVATIONS
+
+
+def check_finite(X, estimator):
+    """scikit-learn's refusal of NaN and infinity in ``X``, in one fast pass.
+
+    scikit-learn first sums ``X`` and looks entry by entry only when the sum
+    is not finite; a float32 sum is a slow pairwise reduction (on 10,000 x 50
+    rows, a tenth of ``predict``). Here ``np.isfinite`` tests blocks of rows
+    small enough to stay in cache, and a block that fails is handed to
+    scikit-learn's ``assert_all_finite``, so the error and its message are
+    scikit-learn's. Honours ``sklearn.set_config(assume_finite=True)``.
+    """
+    data = X.data if sp.issparse(X) else X
+    if get_config()["assume_finite"] or data.dtype.kind != "f":
+        return
+    step = max(1, _FINITE_BLOCK // max(data[:1].size, 1))
+    for start in range(0, data.shape[0], step):
+        if not np.isfinite(data[start : start + step]).all():
+            assert_all_finite(X, estimator_name=type(estimator).__name__, input_name="X")
+
+
+_FINITE_BLOCK = 1 << 15
+"""Entries ``check_finite`` tests at once (32 KiB of booleans)."""
 
 
 def hidden_sizes(hidden_layer_sizes, owner):
@@ -43,6 +69,8 @@ def hidden_activations(activation, owner):
 
 def cast(X, dtype):
     """``X`` in the compute dtype; values beyond its range are an error, not inf."""
+    if X.dtype == dtype:
+        return X
     try:
         with np.errstate(over="raise"):
             return X.astype(dtype, copy=False)

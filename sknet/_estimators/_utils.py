@@ -1,7 +1,10 @@
 """Small questions about estimators that the glue, the ONNX layer and the Display share."""
 
+from functools import lru_cache
+
 from sklearn.pipeline import Pipeline
 
+from ..nn import MLP
 from ..nn.losses import LOSSES
 
 
@@ -63,6 +66,17 @@ def canonical_loss(out_activation):
     reads only the output activation.
     """
     return CANONICAL_LOSSES[out_activation]
+
+
+@lru_cache(maxsize=32)
+def fitted_network(sizes, activation, out_activation, dtype):
+    """The structure of a fitted network (``nn.MLP``), built once per kind.
+
+    Prediction reads the network from the fitted attributes; building it on
+    every call was a tenth of a one-row ``predict_proba``. ``activation`` is
+    a name or a tuple of names, ``dtype`` a dtype string: the cache's key.
+    """
+    return MLP(sizes, activation, canonical_loss(out_activation), dtype)
 
 
 def store_parameters(estimator, params):

@@ -13,7 +13,7 @@ training run, a copy of the weights being scored, and prediction.
 import numpy as np
 import scipy.sparse as sp
 
-from . import activations, losses
+from . import activations, inference, losses
 from .dropout import check_rates
 from .losses import loss_and_delta, mean_loss
 from .workspace import Workspace
@@ -202,20 +202,25 @@ class MLP:
 
     def predict_logits(self, Ws, bs, X, chunk_size=4096):
         """Output pre-activations for all rows of ``X``, in bounded memory."""
+        return self.predict(Ws, bs, X, chunk_size, out_activation="identity")
+
+    def predict(self, Ws, bs, X, chunk_size=4096, out_activation=None):
+        """Network outputs for the rows of ``X``, in bounded memory.
+
+        ``out_activation`` defaults to the loss's (``"identity"``: the
+        logits). Dense ``X`` goes through :mod:`.inference`, sparse ``X``
+        through :meth:`forward`, chunk by chunk.
+        """
+        out_activation = out_activation or self.loss.out_activation
+        if not sp.issparse(X):
+            return inference.outputs(self.activations, Ws, bs, X, out_activation, chunk_size)
         n = X.shape[0]
         ws = Workspace(self, min(chunk_size, max(n, 1)), training=False)
-        if n <= chunk_size:  # one chunk: the buffer of this call's workspace is the result
-            return self.forward(Ws, bs, X, ws)
         out = np.empty((n, self.sizes[-1]), dtype=self.dtype)
         for start in range(0, n, chunk_size):
             stop = min(start + chunk_size, n)
             out[start:stop] = self.forward(Ws, bs, X[start:stop], ws)
-        return out
-
-    def predict(self, Ws, bs, X, chunk_size=4096):
-        """Network outputs (after the output activation) for the rows of X."""
-        Z = self.predict_logits(Ws, bs, X, chunk_size)
-        return activations.OUTPUT_ACTIVATIONS[self.loss.out_activation](Z)
+        return activations.OUTPUT_ACTIVATIONS[out_activation](out)
 
     def mean_loss(self, Ws, bs, X, Y, sample_weight=None):
         """Unregularized weighted mean loss over ``X`` (e.g. a validation set)."""
