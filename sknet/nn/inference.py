@@ -29,6 +29,12 @@ networks (50, 100, 5) and (100, 256, 128, 10)), and the layers are applied
 directly."""
 
 
+CHUNK_BYTES = 2 << 20
+"""Bytes of the widest buffer of a chunk (see :func:`chunk_rows`): on
+networks (50, 100, 5) and (100, 256, 128, 10), float32 and float64, 10,000
+rows were predicted fastest with chunks of about this size (5-10% faster than
+4096 rows for the second)."""
+
 CLASS_MAJOR_MAX_OUTPUTS = 16
 """Up to this many outputs the output layer is computed class by class; with
 more, the rows are long enough for the row-major form, which then wins."""
@@ -47,14 +53,22 @@ _CLASS_MAJOR = {"softmax": _column_softmax}
 (the others act on each entry alone)."""
 
 
-def outputs(activations, Ws, bs, X, out_activation="identity", chunk_size=4096):
+def chunk_rows(Ws):
+    """Rows per chunk: a power of two (256 to 4096) that keeps the widest
+    layer's buffer within ``CHUNK_BYTES``, so each chunk's passes run in cache."""
+    widest = max(W.shape[0] + 1 for W in Ws) * Ws[0].dtype.itemsize
+    rows = 1 << max(CHUNK_BYTES // widest, 1).bit_length() - 1
+    return min(max(rows, 256), 4096)
+
+
+def outputs(activations, Ws, bs, X, out_activation="identity", chunk_size=None):
     """The network's outputs for the rows of the dense array ``X``.
 
     ``activations`` are the hidden layers' (``activations.Activation``),
     ``Ws`` and ``bs`` every layer's weights and bias, ``out_activation`` a
     name from ``activations.OUTPUT_ACTIVATIONS`` (``"identity"``: the
     logits). ``X`` is in the weights' dtype. Memory beyond the result is
-    bounded by ``chunk_size`` rows.
+    bounded by ``chunk_size`` rows (default: :func:`chunk_rows`).
     """
     if X.shape[0] < FOLD_MIN_ROWS:
         Z = _direct(activations, Ws, bs, X)
@@ -77,6 +91,7 @@ def _direct(activations, Ws, bs, X):
 
 def _folded(activations, Ws, bs, X, output, chunk_size, by_class):
     n, dtype = X.shape[0], Ws[0].dtype
+    chunk_size = chunk_size or chunk_rows(Ws)
     stacked = [np.vstack([W, b]) for W, b in zip(Ws, bs)]
     last = stacked.pop()
     last_T = np.ascontiguousarray(last.T) if by_class else None  # (n_out, n_in + 1)

@@ -200,11 +200,11 @@ class MLP:
         W = theta[: self.n_weights]
         return 0.5 * alpha * float(np.dot(W, W)) / total
 
-    def predict_logits(self, Ws, bs, X, chunk_size=4096):
+    def predict_logits(self, Ws, bs, X, chunk_size=None):
         """Output pre-activations for all rows of ``X``, in bounded memory."""
         return self.predict(Ws, bs, X, chunk_size, out_activation="identity")
 
-    def predict(self, Ws, bs, X, chunk_size=4096, out_activation=None):
+    def predict(self, Ws, bs, X, chunk_size=None, out_activation=None):
         """Network outputs for the rows of ``X``, in bounded memory.
 
         ``out_activation`` defaults to the loss's (``"identity"``: the
@@ -214,7 +214,7 @@ class MLP:
         out_activation = out_activation or self.loss.out_activation
         if not sp.issparse(X):
             return inference.outputs(self.activations, Ws, bs, X, out_activation, chunk_size)
-        n = X.shape[0]
+        n, chunk_size = X.shape[0], chunk_size or inference.chunk_rows(Ws)
         ws = Workspace(self, min(chunk_size, max(n, 1)), training=False)
         out = np.empty((n, self.sizes[-1]), dtype=self.dtype)
         for start in range(0, n, chunk_size):

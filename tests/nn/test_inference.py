@@ -89,3 +89,14 @@ def test_network_predict_reads_the_loss_output_activation():
     X = np.random.RandomState(6).normal(size=(ROWS, 4))
     np.testing.assert_allclose(net.predict(Ws, bs, X), _plain(net, Ws, bs, X, "softmax"))
     np.testing.assert_allclose(net.predict_logits(Ws, bs, X), _plain(net, Ws, bs, X, "identity"))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("sizes", [(50, 100, 5), (100, 256, 128, 10), (3000, 10, 2), (4, 2, 1)])
+def test_chunks_are_powers_of_two_within_the_byte_budget(dtype, sizes):
+    _, Ws, _ = _network(sizes, "relu", dtype)
+    rows = inference.chunk_rows(Ws)
+    widest = (max(sizes[:-1]) + 1) * np.dtype(dtype).itemsize
+    assert 256 <= rows <= 4096 and rows & (rows - 1) == 0
+    assert rows == 256 or rows * widest <= inference.CHUNK_BYTES
+    assert rows == 4096 or 2 * rows * widest > inference.CHUNK_BYTES  # the largest that fits
