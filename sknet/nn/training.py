@@ -205,8 +205,8 @@ def fit_minibatch(
         for _ in range(settings.max_epochs):
             hooks.epoch_begin(state.epochs)
             started = time.perf_counter()
-            if settings.shuffle:  # shuffles the last order, as scikit-learn does
-                order = order[rng.permutation(data.n)]
+            if settings.shuffle:  # permutes the last order, as scikit-learn does
+                rng.shuffle(order)  # = order[rng.permutation(n)], without two more arrays of n
             with np.errstate(over="ignore", invalid="ignore"):
                 loss = run_epoch(net, theta, data, order, settings, optimizer, state, ws)
             record = _end_epoch(theta, loss, data.n, settings, schedule, state, validate)

@@ -6,7 +6,7 @@ import scipy.sparse as sp
 from scipy.stats import norm
 from sklearn.linear_model import QuantileRegressor
 
-from sknet.nn import MLP, losses
+from sknet.nn import MLP, losses, training
 from sknet.nn.lbfgs import fit_lbfgs
 from sknet.nn.optimizers import SGD, Adam, AdamW, clip_grad_norm
 from sknet.nn.schedules import Adaptive, Constant, Cosine
@@ -361,3 +361,42 @@ def test_restart_starts_the_schedule_again_and_keeps_the_rest():
     state.restart(0.1, "cosine")
     assert (state.lr, state.cycle_start, state.schedule) == (0.1, 12, "cosine")
     assert state.optimizer == {"step": 7} and state.epochs == 12
+
+
+def test_shuffling_keeps_one_order_array_and_permutes_it_as_scikit_learn(monkeypatch):
+    # Each epoch permutes the previous order (scikit-learn's sequence:
+    # order[rng.permutation(n)]), in place: a fit holds one array of n
+    # indices, not three (the order, the permutation and the new order).
+    import tracemalloc
+
+    n = 100_000
+    rng = np.random.RandomState(0)
+    data = Data(rng.normal(size=(n, 1)), rng.normal(size=(n, 1)))
+    net = MLP((1, 2, 1), "relu", "squared_error")
+    settings = Settings(batch_size=100, max_epochs=3, lr0=0.01, tol=0.0)
+
+    def fit():
+        theta, opt = net.init(np.random.RandomState(0)), SGD()
+        state = State(lr=0.01, optimizer=opt.init(theta))
+        fit_minibatch(net, theta, data, settings, opt, Constant(), state, np.random.RandomState(7))
+
+    visited = []
+
+    def spy(net, theta, data, order, *args):
+        visited.append(order.copy())
+        return run_epoch(net, theta, data, order, *args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(training, "run_epoch", spy)
+        fit()
+    expected, twin = np.arange(n), np.random.RandomState(7)
+    for order in visited:
+        expected = expected[twin.permutation(n)]
+        np.testing.assert_array_equal(order, expected)
+    tracemalloc.start()
+    try:
+        fit()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.5 * 8 * n  # one array of n indices and small batch buffers
