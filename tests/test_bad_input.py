@@ -151,3 +151,26 @@ def test_assume_finite_skips_the_finiteness_check_as_in_scikit_learn():
     with sklearn.config_context(assume_finite=True):
         P = est.predict_proba(X)
     assert np.isnan(P[0]).all() and np.isfinite(P[1:]).all()
+
+
+@pytest.mark.parametrize("container", ["ndarray", "DataFrame"])
+def test_predict_reports_the_error_scikit_learn_reports_first(container):
+    # X both wrongly shaped and with NaN: scikit-learn names the NaN (its
+    # finiteness check runs before the feature count); with feature names,
+    # the names. sknet's faster finiteness pass must not change which.
+    import pandas as pd
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(60, 4)), rng.randint(2, size=60)
+    bad = X[:, :3].copy()
+    bad[0, 0] = np.nan
+    if container == "DataFrame":
+        X, bad = pd.DataFrame(X, columns=list("abcd")), pd.DataFrame(bad, columns=list("abc"))
+    ours = MLPClassifier(hidden_layer_sizes=(3,), max_iter=2).fit(X, y)
+    theirs = SkMLP(hidden_layer_sizes=(3,), max_iter=2).fit(X, y)
+    with pytest.raises(ValueError) as expected:
+        theirs.predict(bad)
+    with pytest.raises(ValueError) as got:
+        ours.predict(bad)
+    assert str(got.value) == str(expected.value)

@@ -23,7 +23,7 @@ from sklearn.utils.validation import (
 
 from ..nn import MLP, activations, schedules
 from ..nn.training import Data, DivergenceError
-from ._checks import cast, check_finite, divergence_remedy, hidden_activations, hidden_sizes
+from ._checks import cast, divergence_remedy, hidden_activations, hidden_sizes, prediction_input
 from ._early_stopping import validation_data
 from ._progress import CallbackSupportMixin
 from ._solvers import SOLVERS
@@ -278,15 +278,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         """Network outputs (or logits) for X, validated like at fit time."""
         check_is_fitted(self, "coefs_")  # naming it skips a scan of every attribute
         if not getattr(self, "_input_validated", False):
-            X = validate_data(
-                self,
-                X,
-                accept_sparse=["csr", "csc"],
-                reset=False,
-                dtype=(np.float64, np.float32),
-                ensure_all_finite=False,
-            )
-            check_finite(X, self)
+            X = prediction_input(self, X)
         net = self._fitted_network()
         X = cast(X, net.dtype)
         if logits:

@@ -1,5 +1,6 @@
 """Checks of the glue: parameters, input precision, weights, divergence remedies."""
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -7,8 +8,28 @@ import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.utils import assert_all_finite
 from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.validation import validate_data
 
 from ..nn.activations import ACTIVATIONS
+
+
+def prediction_input(estimator, X):
+    """X validated for prediction: ``validate_data``, then :func:`check_finite`.
+
+    When validation fails, scikit-learn's own pass runs again, so the error
+    is the one scikit-learn reports first (NaN before a wrong number of
+    features).
+    """
+    params = dict(accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False)
+    try:
+        X = validate_data(estimator, X, ensure_all_finite=False, **params)
+    except ValueError:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the first pass has warned already
+            validate_data(estimator, X, **params)
+        raise
+    check_finite(X, estimator)
+    return X
 
 
 def check_finite(X, estimator):
