@@ -22,8 +22,10 @@ def fit_binarizer(y, classes):
     (one unit per label) for binary and multilabel targets.
     """
     binarizer = LabelBinarizer()
-    multilabel = type_of_target(y).startswith("multilabel")
-    binarizer.fit(y if classes is None or multilabel else classes)
+    if classes is None or type_of_target(y).startswith("multilabel"):
+        binarizer.fit(y)  # (type_of_target is a pass over y: only when it decides)
+    else:
+        binarizer.fit(classes)
     return binarizer, "softmax" if binarizer.y_type_ == "multiclass" else "logistic"
 
 
