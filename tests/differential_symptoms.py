@@ -278,14 +278,6 @@ def stratifies_multiclass_split(case, m, ours, theirs):
     return _numbers(m)
 
 
-def batch_size_checked_before_split(case, m, ours, theirs):
-    """sknet compares ``batch_size`` with all rows, scikit-learn with the training part."""
-    if m.aspect != "warnings" or not params_at(case, _last(case, m))["early_stopping"]:
-        return False
-    differ = set(m.ours) ^ set(m.theirs)
-    return bool(differ) and all("`batch_size`" in w for w in differ)
-
-
 def string_X_at_predict(case, m, ours, theirs):
     """scikit-learn's predict refuses strings it converts in fit; sknet converts both."""
     return case.bad == "predict: strings" and m.aspect == "outputs" and m.theirs is not None

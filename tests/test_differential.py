@@ -216,11 +216,6 @@ ADDED_FOR_LBFGS = {"loss_curve_", "best_loss_", "validation_scores_", "best_vali
 KNOWN_BREAKS = {}
 
 NEW_BREAKS = {
-    "batch_size warning before the split": Break(
-        "sknet checks batch_size against all rows, not the training part",
-        sym.batch_size_checked_before_split,
-        local=True,
-    ),
     "string X at predict": Break(
         "scikit-learn's predict refuses numeric strings that its fit converts",
         sym.string_X_at_predict,

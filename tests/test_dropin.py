@@ -482,3 +482,18 @@ def test_early_stopping_split_matches_scikit_learn():
     ours, theirs = _fit_both("classifier", X, y, **params)
     assert ours.validation_scores_ == theirs.validation_scores_
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("batch_size", [95, 100, 120])
+def test_batch_size_is_checked_against_the_training_part(batch_size):
+    # scikit-learn clips batch_size (and warns) against the rows left for
+    # training after the early-stopping split (90 of 100 here), not all rows.
+    X, y = make_classification(n_samples=100, random_state=0)
+    params = dict(hidden_layer_sizes=(4,), batch_size=batch_size, max_iter=2, random_state=0)
+    warned = []
+    for est in _both("classifier", early_stopping=True, **params):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est.fit(X, y)
+        warned.append(sorted(str(w.message) for w in caught if "batch_size" in str(w.message)))
+    assert warned[0] == warned[1] and len(warned[0]) == 1

@@ -95,7 +95,7 @@ class Minibatch:
         schedule = schedules.get(
             self.schedule_name(est), power_t=est.power_t, n_epochs=est.max_iter
         )
-        settings = _settings(est, data.n, incremental, self.l2)
+        settings = _settings(est, train.n, incremental, self.l2)  # as scikit-learn: after the split
         progress = FitProgress(
             est, data, y, net, settings.max_epochs, lowers_rate=schedule.lowers_rate
         )
