@@ -283,17 +283,6 @@ def string_X_at_predict(case, m, ours, theirs):
     return case.bad == "predict: strings" and m.aspect == "outputs" and m.theirs is not None
 
 
-def data_checked_first(case, m, ours, theirs):
-    """Both refuse a parameter, sknet after validating the data (and warning about it)."""
-    step = ours.steps[m.step] if m.step >= 0 else None
-    return (
-        m.aspect == "warnings"
-        and step is not None
-        and step.error is not None
-        and set(m.theirs) < set(m.ours)
-    )
-
-
 def validation_score_in_float32(case, m, ours, theirs):
     """sknet casts sample_weight to float32, so the validation R² is float32 too."""
     p = params_at(case, _last(case, m))

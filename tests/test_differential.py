@@ -220,11 +220,6 @@ NEW_BREAKS = {
         "scikit-learn's predict refuses numeric strings that its fit converts",
         sym.string_X_at_predict,
     ),
-    "data validated before parameters": Break(
-        "sknet validates X and y (and warns) before refusing hidden_layer_sizes",
-        sym.data_checked_first,
-        local=True,
-    ),
     "validation score in float32": Break(
         "the early-stopping score of float32 input with sample_weight is computed in "
         "float32 and overflows",

@@ -497,3 +497,16 @@ def test_batch_size_is_checked_against_the_training_part(batch_size):
             est.fit(X, y)
         warned.append(sorted(str(w.message) for w in caught if "batch_size" in str(w.message)))
     assert warned[0] == warned[1] and len(warned[0]) == 1
+
+
+def test_hidden_layer_sizes_are_refused_before_the_data_is_read():
+    # scikit-learn checks hidden_layer_sizes before validating X and y, so a
+    # bad value raises without a DataConversionWarning about a column y.
+    X, y = make_classification(n_samples=30, random_state=0)
+    caught = []
+    for est in _both("classifier", hidden_layer_sizes=(4, 0)):
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            error = _raised(lambda est=est: est.fit(X, y[:, None]))
+        caught.append((type(error), str(error), [w.category for w in record]))
+    assert caught[0] == caught[1] and caught[0][0] is ValueError

@@ -110,6 +110,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     def _fit(self, X, y, sample_weight, incremental, classes=None, validation=(None,) * 3):
         """One fit or partial_fit call: data, network, starting point, solver."""
         with restore_on_failure(self):
+            self._layout()
             fresh = not hasattr(self, "coefs_") or not (incremental or self.warm_start)
             data, y = self._training_data(X, y, sample_weight, fresh, classes)
             validation = validation_data(self, *validation, data.Y.dtype)
@@ -199,11 +200,16 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _network(self, n_features, n_outputs, dtype):
         """The network the parameters describe, to be trained."""
-        owner = type(self).__name__
-        hidden = hidden_sizes(self.hidden_layer_sizes, owner)
-        activation = hidden_activations(self.activation, owner)
+        hidden, activation = self._layout()
         sizes = (n_features, *hidden, n_outputs)
         return MLP(sizes, activation, self._loss(), dtype, dropout=self.dropout)
+
+    def _layout(self):
+        """The hidden sizes and activations, checked: before the data, as in scikit-learn."""
+        owner = type(self).__name__
+        return hidden_sizes(self.hidden_layer_sizes, owner), hidden_activations(
+            self.activation, owner
+        )
 
     def _fitted_network(self):
         """The network the fitted attributes describe, for prediction and export.
