@@ -424,12 +424,3 @@ def exp_stays_finite(case, m, ours, theirs):
     overflow = ~np.isfinite(m.theirs)
     agree = np.isclose(m.ours[~overflow], m.theirs[~overflow], rtol=1e-4)
     return bool(overflow.any() and np.isfinite(m.ours).all() and agree.all())
-
-
-def max_iter_restarts_schedule(case, m, ours, theirs):
-    """A ``partial_fit`` after ``set_params(max_iter=...)`` restarts invscaling/adaptive."""
-    return _numbers(m) and any(
-        _changed(case, k, {"max_iter"})
-        and params_at(case, k)["learning_rate"] in ("invscaling", "adaptive")
-        for k in _calls_before(case, m, "partial_fit")
-    )

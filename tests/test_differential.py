@@ -225,11 +225,6 @@ NEW_BREAKS = {
         "float32 and overflows",
         sym.validation_score_in_float32,
     ),
-    "partial_fit schedule restarted by max_iter": Break(
-        "after set_params(max_iter=...), partial_fit restarts invscaling/adaptive at "
-        "learning_rate_init (seen on main 5e61e07, not on this branch)",
-        sym.max_iter_restarts_schedule,
-    ),
 }
 
 

@@ -510,3 +510,19 @@ def test_hidden_layer_sizes_are_refused_before_the_data_is_read():
             error = _raised(lambda est=est: est.fit(X, y[:, None]))
         caught.append((type(error), str(error), [w.category for w in record]))
     assert caught[0] == caught[1] and caught[0][0] is ValueError
+
+
+@pytest.mark.parametrize("learning_rate", ["invscaling", "adaptive"])
+def test_partial_fit_schedule_goes_on_after_max_iter_changes(clf_data, learning_rate):
+    # max_iter does not enter invscaling or adaptive, so changing it between
+    # partial_fit calls must not restart their rate (it restarted cosine's only).
+    X, y = clf_data
+    params = dict(hidden_layer_sizes=(8,), solver="sgd", learning_rate=learning_rate)
+    params.update(learning_rate_init=0.05, momentum=0.0, random_state=0)
+    ours, theirs = _both("classifier", **params)
+    for est in (ours, theirs):
+        est.partial_fit(X, y, classes=np.unique(y))
+        est.set_params(max_iter=7)
+        est.partial_fit(X, y)
+        est.partial_fit(X, y)
+    np.testing.assert_allclose(ours.coefs_[0], theirs.coefs_[0], rtol=1e-9)

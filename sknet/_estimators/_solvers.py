@@ -131,7 +131,9 @@ class Minibatch:
             state = State(**carried)
             if state.optimizer.keys() != template.keys():
                 state.optimizer = template
-        rate = (self.schedule_name(est), est.learning_rate_init, est.power_t, est.max_iter)
+        name = self.schedule_name(est)
+        used = schedules.settings_of(name, power_t=est.power_t, n_epochs=est.max_iter)
+        rate = (name, est.learning_rate_init, used.get("power_t"), used.get("n_epochs"))
         if not incremental or state.schedule != rate:
             state.restart(est.learning_rate_init, rate)
         return state

@@ -88,9 +88,17 @@ def get(name, **settings):
         raise ValueError(
             f"Unknown learning_rate schedule {name!r}; choose one of {sorted(SCHEDULES)}."
         )
-    cls = SCHEDULES[name]
-    accepted = _parameters(cls)
-    return cls(**{key: value for key, value in settings.items() if key in accepted})
+    return SCHEDULES[name](**settings_of(name, **settings))
+
+
+def settings_of(name, **settings):
+    """Those of ``settings`` that the schedule called ``name`` takes.
+
+    >>> settings_of("cosine", power_t=0.5, n_epochs=50)
+    {'n_epochs': 50}
+    """
+    accepted = _parameters(SCHEDULES[name])
+    return {key: value for key, value in settings.items() if key in accepted}
 
 
 @cache
