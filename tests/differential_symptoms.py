@@ -283,14 +283,6 @@ def string_X_at_predict(case, m, ours, theirs):
     return case.bad == "predict: strings" and m.aspect == "outputs" and m.theirs is not None
 
 
-def validation_score_in_float32(case, m, ours, theirs):
-    """sknet casts sample_weight to float32, so the validation R² is float32 too."""
-    p = params_at(case, _last(case, m))
-    float32_weighted = _float32_input(case) and case.weights is not None
-    overflow = m.aspect == "warnings" and any(w.startswith("RuntimeWarning") for w in m.ours)
-    return p["early_stopping"] and float32_weighted and overflow
-
-
 def verbose_lines(case, m, ours, theirs):
     return m.aspect == "verbose"
 
@@ -424,3 +416,14 @@ def exp_stays_finite(case, m, ours, theirs):
     overflow = ~np.isfinite(m.theirs)
     agree = np.isclose(m.ours[~overflow], m.theirs[~overflow], rtol=1e-4)
     return bool(overflow.any() and np.isfinite(m.ours).all() and agree.all())
+
+
+def refuses_zero_weight_split(case, m, ours, theirs):
+    """sknet refuses an early-stopping split whose validation weights sum to
+    zero before training; scikit-learn trains an epoch (and warns as it goes,
+    e.g. about ``batch_size``) and then fails in its scorer."""
+    if m.aspect != "warnings" or m.step < 0:
+        return False
+    error = ours.steps[m.step].error
+    refused = isinstance(error, ValueError) and "early-stopping split" in str(error)
+    return refused and set(m.ours) < set(m.theirs)

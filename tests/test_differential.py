@@ -198,6 +198,15 @@ DIFFERENCES = {
         "scikit-learn crashes",
         sym.warm_start_after_switch,
     ),
+    "zero-weight validation split": Difference(
+        "``early_stopping=True`` with ``sample_weight`` that sums to zero on the "
+        "validation part of the split",
+        "trains an epoch, then its scorer raises ``ValueError`` (sample weights must "
+        "contain a non-zero number)",
+        "raises ``ValueError`` before training, naming the split and the remedy",
+        "no epoch spent, and the message says what to change",
+        sym.refuses_zero_weight_split,
+    ),
     "best weights after a warm start": Difference(
         "``early_stopping=True`` with ``warm_start=True``, when no epoch of the new fit "
         "beats the best validation score so far",
@@ -219,11 +228,6 @@ NEW_BREAKS = {
     "string X at predict": Break(
         "scikit-learn's predict refuses numeric strings that its fit converts",
         sym.string_X_at_predict,
-    ),
-    "validation score in float32": Break(
-        "the early-stopping score of float32 input with sample_weight is computed in "
-        "float32 and overflows",
-        sym.validation_score_in_float32,
     ),
 }
 
@@ -475,6 +479,18 @@ ROW_CASES = {
             _X,
             _BINARY,
             [Step("fit"), Step("fit", {"warm_start": True, "early_stopping": True})],
+        ),
+        None,
+    ),
+    "zero-weight validation split": (
+        lambda: handmade(
+            "classifier",
+            {**_SGD, "early_stopping": True, "validation_fraction": 0.2, "batch_size": 20},
+            _X[:18],
+            _BINARY[:18],
+            # zero on the validation rows this seed's split holds out (seed found by search)
+            sample_weight=np.r_[np.ones(9), np.zeros(9)][np.random.RandomState(8).permutation(18)],
+            weights="counts",
         ),
         None,
     ),
