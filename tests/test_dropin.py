@@ -526,3 +526,21 @@ def test_partial_fit_schedule_goes_on_after_max_iter_changes(clf_data, learning_
         est.partial_fit(X, y)
         est.partial_fit(X, y)
     np.testing.assert_allclose(ours.coefs_[0], theirs.coefs_[0], rtol=1e-9)
+
+
+def test_the_validation_scorer_gets_float64_weights_as_in_scikit_learn():
+    # scikit-learn's validated sample weights are float64 whatever X's
+    # dtype; in float32 (the model's) the score was float32 and could overflow.
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(60, 3)).astype(np.float32), rng.normal(size=60)
+    seen = []
+
+    def scorer(estimator, X, y, sample_weight=None):
+        seen.append(sample_weight.dtype)
+        return 0.0
+
+    est = MLPRegressor(hidden_layer_sizes=(4,), max_iter=2, early_stopping=True, scoring=scorer)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y, sample_weight=rng.uniform(0.5, 2.0, size=60))
+    assert est.coefs_[0].dtype == np.float32 and seen == [np.float64] * 2
