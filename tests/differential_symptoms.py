@@ -278,11 +278,6 @@ def stratifies_multiclass_split(case, m, ours, theirs):
     return _numbers(m)
 
 
-def string_X_at_predict(case, m, ours, theirs):
-    """scikit-learn's predict refuses strings it converts in fit; sknet converts both."""
-    return case.bad == "predict: strings" and m.aspect == "outputs" and m.theirs is not None
-
-
 def verbose_lines(case, m, ours, theirs):
     return m.aspect == "verbose"
 

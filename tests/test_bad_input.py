@@ -174,3 +174,20 @@ def test_predict_reports_the_error_scikit_learn_reports_first(container):
     with pytest.raises(ValueError) as got:
         ours.predict(bad)
     assert str(got.value) == str(expected.value)
+
+
+def test_strings_at_predict_are_refused_as_scikit_learn_refuses_them():
+    # fit converts numeric strings (dtype float), predict refuses them
+    # (dtype "numeric"): the same in both libraries.
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(40, 3)).round(3), rng.randint(2, size=40)
+    ours = MLPClassifier(hidden_layer_sizes=(3,), max_iter=2).fit(X.astype(str), y)
+    theirs = SkMLP(hidden_layer_sizes=(3,), max_iter=2).fit(X.astype(str), y)
+    with pytest.raises(ValueError) as expected:
+        theirs.predict(X.astype(str))
+    with pytest.raises(ValueError) as got:
+        ours.predict(X.astype(str))
+    assert str(got.value) == str(expected.value)
+    np.testing.assert_array_equal(ours.predict(X), ours.predict(X.astype(object)))

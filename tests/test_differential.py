@@ -224,12 +224,7 @@ ADDED_FOR_LBFGS = {"loss_curve_", "best_loss_", "validation_scores_", "best_vali
 
 KNOWN_BREAKS = {}
 
-NEW_BREAKS = {
-    "string X at predict": Break(
-        "scikit-learn's predict refuses numeric strings that its fit converts",
-        sym.string_X_at_predict,
-    ),
-}
+NEW_BREAKS = {}
 
 
 # ---------------------------------------------------------------- running

@@ -16,11 +16,15 @@ from ..nn.activations import ACTIVATIONS
 def prediction_input(estimator, X):
     """X validated for prediction: ``validate_data``, then :func:`check_finite`.
 
+    The dtype is kept (the model casts to its own); as in scikit-learn's
+    ``predict``, strings are refused even where ``fit`` converted them.
+
     When validation fails, scikit-learn's own pass runs again, so the error
     is the one scikit-learn reports first (NaN before a wrong number of
     features).
     """
-    params = dict(accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False)
+    # dtype "numeric", as scikit-learn's predict: strings are refused (fit converts them)
+    params = dict(accept_sparse=["csr", "csc"], dtype="numeric", reset=False)
     try:
         X = validate_data(estimator, X, ensure_all_finite=False, **params)
     except ValueError:
