@@ -118,6 +118,23 @@ def test_a_failed_fit_with_bad_labels_keeps_classes(clf_data):
     np.testing.assert_array_equal(est.classes_, [0, 1, 2])
 
 
+def _fit_both(X, y, hidden=(4,), max_iter=1):
+    """sknet's and scikit-learn's classifiers, fitted alike."""
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    params = dict(hidden_layer_sizes=hidden, max_iter=max_iter)
+    return MLPClassifier(**params).fit(X, y), SkMLP(**params).fit(X, y)
+
+
+def _assert_same_predict_error(ours, theirs, X):
+    """Both refuse ``X`` at predict with a ValueError, in the same words."""
+    with pytest.raises(ValueError) as expected:
+        theirs.predict(X)
+    with pytest.raises(ValueError) as got:
+        ours.predict(X)
+    assert str(got.value) == str(expected.value)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("where", ["first row", "last row", "sparse"])
 @pytest.mark.parametrize("bad", [np.nan, -np.inf])
@@ -125,20 +142,13 @@ def test_non_finite_input_at_predict_gets_scikit_learns_error(dtype, where, bad)
     # sknet tests finiteness in blocks of rows (a faster pass than
     # scikit-learn's); the error and its message must stay scikit-learn's,
     # wherever the bad value sits, and sparse data is checked too.
-    from sklearn.neural_network import MLPClassifier as SkMLP
-
     rng = np.random.RandomState(0)
     X, y = rng.normal(size=(40_000, 12)).astype(dtype), rng.randint(3, size=40_000)
-    ours = MLPClassifier(hidden_layer_sizes=(4,), max_iter=1).fit(X[:200], y[:200])
-    theirs = SkMLP(hidden_layer_sizes=(4,), max_iter=1).fit(X[:200], y[:200])
+    ours, theirs = _fit_both(X[:200], y[:200])
     X[0 if where == "first row" else -1, 5] = bad
     if where == "sparse":
         X = sp.csr_matrix(np.where((X > 1) | ~np.isfinite(X), X, 0))
-    with pytest.raises(ValueError) as expected:
-        theirs.predict(X)
-    with pytest.raises(ValueError) as got:
-        ours.predict(X)
-    assert str(got.value) == str(expected.value)
+    _assert_same_predict_error(ours, theirs, X)
 
 
 def test_assume_finite_skips_the_finiteness_check_as_in_scikit_learn():
@@ -159,7 +169,6 @@ def test_predict_reports_the_error_scikit_learn_reports_first(container):
     # finiteness check runs before the feature count); with feature names,
     # the names. sknet's faster finiteness pass must not change which.
     import pandas as pd
-    from sklearn.neural_network import MLPClassifier as SkMLP
 
     rng = np.random.RandomState(0)
     X, y = rng.normal(size=(60, 4)), rng.randint(2, size=60)
@@ -167,27 +176,14 @@ def test_predict_reports_the_error_scikit_learn_reports_first(container):
     bad[0, 0] = np.nan
     if container == "DataFrame":
         X, bad = pd.DataFrame(X, columns=list("abcd")), pd.DataFrame(bad, columns=list("abc"))
-    ours = MLPClassifier(hidden_layer_sizes=(3,), max_iter=2).fit(X, y)
-    theirs = SkMLP(hidden_layer_sizes=(3,), max_iter=2).fit(X, y)
-    with pytest.raises(ValueError) as expected:
-        theirs.predict(bad)
-    with pytest.raises(ValueError) as got:
-        ours.predict(bad)
-    assert str(got.value) == str(expected.value)
+    _assert_same_predict_error(*_fit_both(X, y, (3,), 2), bad)
 
 
 def test_strings_at_predict_are_refused_as_scikit_learn_refuses_them():
     # fit converts numeric strings (dtype float), predict refuses them
     # (dtype "numeric"): the same in both libraries.
-    from sklearn.neural_network import MLPClassifier as SkMLP
-
     rng = np.random.RandomState(0)
     X, y = rng.normal(size=(40, 3)).round(3), rng.randint(2, size=40)
-    ours = MLPClassifier(hidden_layer_sizes=(3,), max_iter=2).fit(X.astype(str), y)
-    theirs = SkMLP(hidden_layer_sizes=(3,), max_iter=2).fit(X.astype(str), y)
-    with pytest.raises(ValueError) as expected:
-        theirs.predict(X.astype(str))
-    with pytest.raises(ValueError) as got:
-        ours.predict(X.astype(str))
-    assert str(got.value) == str(expected.value)
+    ours, theirs = _fit_both(X.astype(str), y, (3,), 2)
+    _assert_same_predict_error(ours, theirs, X.astype(str))
     np.testing.assert_array_equal(ours.predict(X), ours.predict(X.astype(object)))
