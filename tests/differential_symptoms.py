@@ -88,7 +88,11 @@ def multi_output_loss_is_summed(case, m, ours, theirs):
         r.steps[k].attributes.get("n_iter_") if r.steps[k].attributes else None
         for r in (ours, theirs)
     ]
-    return _numbers(m) and n_iter[0] != n_iter[1]
+    adaptive = any(  # the plateau that divides the rate is judged on the loss too
+        params_at(case, i)["solver"] == "sgd" and params_at(case, i)["learning_rate"] == "adaptive"
+        for i in range(k + 1)
+    )
+    return _numbers(m) and (n_iter[0] != n_iter[1] or adaptive)
 
 
 def log_proba_from_logits(case, m, ours, theirs):
