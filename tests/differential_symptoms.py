@@ -191,7 +191,7 @@ def warm_start_after_switch(case, m, ours, theirs):
     )
     return (
         m.aspect == "outcome"
-        and m.ours is None
+        and (m.ours is None or _diverged(m.ours))  # sknet trains (and may diverge)
         and isinstance(m.theirs, AttributeError | TypeError)
         and switched
     )
