@@ -32,7 +32,7 @@ directly."""
 CHUNK_BYTES = 2 << 20
 """Bytes of the widest buffer of a chunk (see :func:`chunk_rows`): on
 networks (50, 100, 5) and (100, 256, 128, 10), float32 and float64, 10,000
-rows were predicted fastest with chunks of about this size (5-10% faster than
+rows were predicted fastest with chunks of about this size (2-7% faster than
 4096 rows for the second)."""
 
 CLASS_MAJOR_MAX_OUTPUTS = 16
