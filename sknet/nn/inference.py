@@ -14,8 +14,9 @@ needs only the outputs, so it can arrange the work for speed:
 
 On scikit-learn's default network (50 -> 100 -> 5) these two made the
 forward pass over 10,000 rows 10-15% faster than the training pass's
-(``python -m benchmarks.default`` times the whole ``predict_proba``). The products sum each bias inside the BLAS kernel
-rather than after it, so outputs may differ from ``A @ W + b`` in the last bit.
+(``python -m benchmarks.default`` times the whole ``predict_proba``). The
+products sum each bias inside the BLAS kernel rather than after it, so
+outputs may differ from ``A @ W + b`` in the last bit.
 """
 
 import numpy as np
