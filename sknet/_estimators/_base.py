@@ -207,9 +207,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     def _layout(self):
         """The hidden sizes and activations, checked: before the data, as in scikit-learn."""
         owner = type(self).__name__
-        return hidden_sizes(self.hidden_layer_sizes, owner), hidden_activations(
-            self.activation, owner
-        )
+        hidden = hidden_sizes(self.hidden_layer_sizes, owner)
+        return hidden, hidden_activations(self.activation, owner)
 
     def _fitted_network(self):
         """The network the fitted attributes describe, for prediction and export.

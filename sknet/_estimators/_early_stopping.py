@@ -123,8 +123,7 @@ class EarlyStopping:
         # The scorer gets float64 weights, as scikit-learn's validated ones
         # are: weights in a float32 model's dtype made the score float32 (it
         # could overflow where scikit-learn's does not).
-        w = None if self.w is None else self.w.astype(np.float64)
-        self.score_kwargs = {} if w is None else {"sample_weight": w}
+        self.score_kwargs = {} if self.w is None else {"sample_weight": self.w.astype(np.float64)}
 
     def __call__(self, theta):
         """Score ``theta``: ``(score, loss, improved)``, recorded.

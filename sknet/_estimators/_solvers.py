@@ -91,10 +91,11 @@ class Minibatch:
             est.n_iter_ = 0  # patience ran out in an earlier call: keep the best model
             return
         optimizer = self.make_optimizer(est, net)
-        state = self._state(est, carried.get("training"), optimizer, theta, incremental)
-        schedule = schedules.get(
-            self.schedule_name(est), power_t=est.power_t, n_epochs=est.max_iter
-        )
+        name = self.schedule_name(est)
+        used = schedules.settings_of(name, power_t=est.power_t, n_epochs=est.max_iter)
+        schedule = schedules.get(name, **used)
+        rate = (name, est.learning_rate_init, used.get("power_t"), used.get("n_epochs"))
+        state = self._state(est, carried.get("training"), optimizer, theta, incremental, rate)
         settings = _settings(est, train.n, incremental, self.l2)  # as scikit-learn: after the split
         progress = FitProgress(
             est, data, y, net, settings.max_epochs, lowers_rate=schedule.lowers_rate
@@ -116,13 +117,14 @@ class Minibatch:
         progress.close(theta)
         _warn_minibatch_end(est, reason, incremental, data, state, stopping)
 
-    def _state(self, est, carried, optimizer, theta, incremental):
+    def _state(self, est, carried, optimizer, theta, incremental, rate):
         """The carried-over training state, or a new one (also when the solver changed).
 
         Optimizer moments carry over; the rate restarts from
         ``learning_rate_init`` on every ``fit`` (as scikit-learn's new
-        optimizer does) and on a ``partial_fit`` whose rate settings changed,
-        so every parameter the user set takes effect.
+        optimizer does) and on a ``partial_fit`` whose ``rate`` settings (the
+        schedule, its initial rate and the settings it reads) changed, so
+        every parameter the user set takes effect.
         """
         template = optimizer.init(theta)
         if carried is None:
@@ -131,9 +133,6 @@ class Minibatch:
             state = State(**carried)
             if state.optimizer.keys() != template.keys():
                 state.optimizer = template
-        name = self.schedule_name(est)
-        used = schedules.settings_of(name, power_t=est.power_t, n_epochs=est.max_iter)
-        rate = (name, est.learning_rate_init, used.get("power_t"), used.get("n_epochs"))
         if not incremental or state.schedule != rate:
             state.restart(est.learning_rate_init, rate)
         return state
