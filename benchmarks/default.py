@@ -233,7 +233,6 @@ class _MinibatchLoop:
 
         net, theta, ws, clock = self.net, self.theta, self.ws, time.thread_time
         Ws, bs = ws.views(theta)
-        W, grad_W = theta[: net.n_weights], ws.grad[: net.n_weights]
         batches, t0 = self.batches(), clock()
         for X, Y in batches:
             t1 = clock()
@@ -244,7 +243,7 @@ class _MinibatchLoop:
             t3 = clock()
             net.backward(Ws, X, Z, ws)
             t4 = clock()
-            grad_W += np.multiply(W, self.alpha / len(X), out=ws.scratch)
+            net.add_penalty_grad(theta, self.alpha, len(X), ws.grad)
             net.penalty(theta, self.alpha, len(X))
             t5 = clock()
             self.opt.update(theta, ws.grad, self.state, 1e-3)

@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import activations, inference, losses
+from .blas import add_rows, axpy
 from .dropout import check_rates
 from .losses import loss_and_delta, mean_loss
 from .workspace import Workspace
@@ -145,7 +146,7 @@ class MLP:
         for i, (W, b) in enumerate(zip(Ws, bs)):
             Z = rows.A[i]
             _matmul(A, W, Z) if i == 0 else np.matmul(A, W, out=Z)
-            Z += b
+            add_rows(Z, b, rows.ones)
             if i < last:
                 if rows.Z[i] is not None:
                     np.copyto(rows.Z[i], Z)
@@ -190,15 +191,18 @@ class MLP:
         total = X.shape[0] if sample_weight is None else float(sample_weight.sum())
         Z *= 1.0 / total  # every gradient is linear in the output delta
         self.backward(Ws, X, Z, ws, masks)
-        if alpha:
-            np.multiply(theta[: self.n_weights], alpha / total, out=ws.scratch)
-            ws.grad[: self.n_weights] += ws.scratch
+        self.add_penalty_grad(theta, alpha, total, ws.grad)
         return value + self.penalty(theta, alpha, total)
 
     def penalty(self, theta, alpha, total):
         """The L2 term ``alpha / 2 * |W|^2 / total`` of the objective."""
         W = theta[: self.n_weights]
         return 0.5 * alpha * float(np.dot(W, W)) / total
+
+    def add_penalty_grad(self, theta, alpha, total, grad):
+        """Add the L2 term's gradient ``alpha * W / total`` to ``grad``."""
+        if alpha:
+            axpy(alpha / total, theta[: self.n_weights], grad[: self.n_weights])
 
     def predict_logits(self, Ws, bs, X, chunk_size=None):
         """Output pre-activations for all rows of ``X``, in bounded memory."""

@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from .blas import axpy, scal
+
 
 class SGD:
     """Stochastic gradient descent with (Nesterov) momentum.
@@ -29,14 +31,14 @@ class SGD:
 
     def update(self, theta, grad, state, lr):
         v, lr, momentum = state["velocity"], float(lr), float(self.momentum)  # see Adam.update
-        grad *= lr
-        v *= momentum
-        v -= grad
+        scal(lr, grad)  # BLAS calls: the cheapest per call (see nn.blas)
+        scal(momentum, v)
+        axpy(-1.0, grad, v)
         if self.nesterov:
-            theta -= grad
-            theta += np.multiply(v, momentum, out=grad)
+            axpy(-1.0, grad, theta)
+            axpy(momentum, v, theta)
         else:
-            theta += v
+            axpy(1.0, v, theta)
         state["step"] += 1
 
 
@@ -61,16 +63,12 @@ class Adam:
         buf = self._scratch(theta)
         state["step"] += 1
         t = state["step"]
-        m *= b1
-        m += np.multiply(grad, 1 - b1, out=buf)
-        v *= b2
-        np.multiply(grad, grad, out=buf)
-        v += np.multiply(buf, 1 - b2, out=buf)
+        axpy(1 - b1, grad, scal(b1, m))  # BLAS calls: the cheapest per call (see nn.blas)
+        axpy(1 - b2, np.multiply(grad, grad, out=buf), scal(b2, v))
         step = float(lr) * math.sqrt(1 - b2**t) / (1 - b1**t)
         np.sqrt(v, out=buf)
         buf += eps
-        np.divide(m, buf, out=buf)
-        theta -= np.multiply(buf, step, out=buf)
+        axpy(-step, np.divide(m, buf, out=buf), theta)
 
     def _scratch(self, theta):
         if self._buffer is None or self._buffer.shape != theta.shape:
@@ -119,7 +117,7 @@ class AdamW(Adam):
             eta = 1.0 if self.lr_init is None else lr / self.lr_init
             # The Adam step does not read theta, so decaying first gives the
             # paper's update, which decays theta_{t-1}.
-            theta[: self.n_weights] *= theta.dtype.type(1.0 - eta * self.weight_decay)
+            scal(1.0 - eta * self.weight_decay, theta[: self.n_weights])
         super().update(theta, grad, state, lr)
 
 

@@ -16,8 +16,8 @@ class Workspace:
     ``A[i]`` holds layer i's pre-activation, then (in place) its activation;
     ``Z[i]`` a copy of hidden layer i's pre-activation when training and its
     activation needs it (None otherwise); ``dA[i]`` the hidden deltas;
-    ``grad`` the flat gradient; ``scratch`` room for the L2 term; ``ones`` a
-    vector of ones for the bias gradients. With dropout,
+    ``grad`` the flat gradient; ``ones`` a vector of ones for the bias
+    gradients and the bias rows (``nn.blas.add_rows``). With dropout,
     ``dropout`` holds the masks (``dropout.Masks``; None without dropout) and
     ``dropped[i]`` hidden layer i's activation times its mask, the input of
     the next layer. :meth:`rows` gives views of the first ``m`` rows of all
@@ -40,7 +40,6 @@ class Workspace:
         self.dA = [np.empty((rows, n), dtype) for n in hidden]
         self.ones = np.ones(rows, dtype)
         self.grad = np.empty(net.n_params, dtype)
-        self.scratch = np.empty(net.n_weights, dtype)
         self._net = net
         if masks is not None or any(net.dropout):
             shapes = [(rows, n) for n in hidden]
