@@ -138,3 +138,43 @@ def test_sparse_input_equals_dense(clf_data, fmt):
     np.testing.assert_allclose(
         sparse.predict_proba(sp.csr_matrix(X)), dense.predict_proba(X), rtol=1e-6
     )
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.array([3, -1, 3, 7, -1, 0]),
+        np.array([2, 2, 5, 5], dtype=np.uint8),
+        np.array([True, False, False]),
+        np.array([1.0, 0.0, 2.0, 1.0]),
+        np.array([4, 4, 4]),
+        np.array(["b", "a", "b"], dtype=object),
+        np.array([[1, 0], [0, 1], [1, 1]]),
+    ],
+    ids=["int", "uint8", "bool", "integral float", "one class", "strings", "multilabel"],
+)
+def test_binarizer_state_is_scikit_learns_fit_on_y(y):
+    """Plain labels are fitted on their distinct values (one sort): the
+    binarizer must hold what ``LabelBinarizer().fit(y)`` holds."""
+    from sklearn.preprocessing import LabelBinarizer
+
+    from sknet._estimators._labels import fit_binarizer
+
+    ours, _, codes = fit_binarizer(y, None)
+    theirs = LabelBinarizer().fit(y)
+    assert (ours.y_type_, ours.sparse_input_) == (theirs.y_type_, theirs.sparse_input_)
+    np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+    assert ours.classes_.dtype == theirs.classes_.dtype
+    if codes is not None:
+        np.testing.assert_array_equal(ours.classes_[codes], y)
+
+
+def test_continuous_labels_get_scikit_learns_error_word_for_word():
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    X, y = np.random.RandomState(0).normal(size=(6, 2)), np.array([0.5, 1.5, 2.5] * 2)
+    with pytest.raises(ValueError) as ours:
+        MLPClassifier(max_iter=1).fit(X, y)
+    with pytest.raises(ValueError) as theirs:
+        SkMLP(max_iter=1).fit(X, y)
+    assert str(ours.value) == str(theirs.value)
