@@ -182,7 +182,15 @@ default='constant'
     loss = "log_loss"  # an attribute, as in scikit-learn; y decides the output
 
     def _encode_targets(self, y, fresh, classes, dtype):
-        return _labels.encode_targets(self, y, fresh, classes, dtype)
+        if fresh or not hasattr(self, "_label_binarizer"):
+            self._label_binarizer, self.out_activation_ = _labels.fit_binarizer(y, classes)
+            self.classes_ = self._label_binarizer.classes_
+        if not fresh or classes is not None:
+            _labels.check_known_classes(y, self.classes_, self.warm_start)
+        proba = getattr(self, "_target_proba", None)  # set by _fit_proba
+        Y = _labels.one_hot(y, self.classes_, self._label_binarizer, dtype, proba)
+        self.n_outputs_ = Y.shape[1]
+        return Y
 
     def _weigh_classes(self, y, w, dtype):
         return _labels.class_weights(self.class_weight, self._label_binarizer, y, w, dtype)

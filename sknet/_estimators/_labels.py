@@ -15,49 +15,32 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 from ..nn.activations import log_logistic, log_softmax
 
 
-def encode_targets(estimator, y, fresh, classes, dtype):
-    """``MLPClassifier._encode_targets``: the binarizer fitted (or checked
-    against the known classes) and the target matrix in ``dtype``."""
-    codes = None
-    if fresh or not hasattr(estimator, "_label_binarizer"):
-        estimator._label_binarizer, estimator.out_activation_, codes = fit_binarizer(y, classes)
-        estimator.classes_ = estimator._label_binarizer.classes_
-    if not fresh or classes is not None:
-        check_known_classes(y, estimator.classes_, estimator.warm_start)
-    proba = getattr(estimator, "_target_proba", None)  # set by fit_proba
-    Y = one_hot(y, estimator.classes_, estimator._label_binarizer, dtype, proba, codes)
-    estimator.n_outputs_ = Y.shape[1]
-    return Y
-
-
 def fit_binarizer(y, classes):
-    """A ``LabelBinarizer`` fitted on ``classes`` (or ``y``), the output it
-    needs, and the class index of each label when they came for free (else None).
+    """A ``LabelBinarizer`` fitted on ``classes`` (or ``y``), and the output it needs.
 
     The output activation is softmax for several exclusive classes, logistic
     (one unit per label) for binary and multilabel targets.
 
-    Without ``classes``, plain labels (a 1-D numeric array) are fitted on their
-    distinct values: for those, ``type_of_target`` and ``unique_labels`` of
-    the values are those of ``y``, so the binarizer's state is the same, and
-    one sort of ``y`` (which also gives the indices) replaces the passes of
-    ``fit(y)`` (``type_of_target`` twice, ``unique_labels``) and the
-    ``searchsorted`` of :func:`one_hot`: 0.3 ms less per fit at 20,000
-    labels. Anything else, or values that are not class labels, goes through
-    ``fit(y)``, for scikit-learn's errors.
+    Without ``classes``, plain labels (a 1-D numeric array) are fitted on
+    their distinct values: for those, ``type_of_target`` and
+    ``unique_labels`` of the values are those of ``y``, so the binarizer's
+    state is the same, and one ``np.unique(y)`` replaces the passes of
+    ``fit(y)`` (``type_of_target`` twice, ``unique_labels``): at 20,000
+    labels 0.3 ms less per fit, at 10^6 labels 40 ms -> 28 ms, memory
+    unchanged. Values that are not class labels go through ``fit(y)``, for
+    scikit-learn's error.
     """
-    binarizer, codes = LabelBinarizer(), None
+    binarizer = LabelBinarizer()
     if classes is None and _plain(y):
-        classes, codes = np.unique(y, return_inverse=True)
         try:
-            binarizer.fit(classes)
+            binarizer.fit(np.unique(y))
         except ValueError:  # e.g. continuous values: scikit-learn's error names y
             binarizer.fit(y)
     elif classes is None or type_of_target(y).startswith("multilabel"):
         binarizer.fit(y)  # (type_of_target is a pass over y: only when it decides)
     else:
         binarizer.fit(classes)
-    return binarizer, "softmax" if binarizer.y_type_ == "multiclass" else "logistic", codes
+    return binarizer, "softmax" if binarizer.y_type_ == "multiclass" else "logistic"
 
 
 def _plain(y):
@@ -97,21 +80,19 @@ def class_weights(class_weight, binarizer, y, w, dtype):
     return cw if w is None else cw * w
 
 
-def one_hot(y, classes, binarizer, dtype, proba=None, codes=None):
+def one_hot(y, classes, binarizer, dtype, proba=None):
     """Targets as a float matrix in the training dtype, built directly.
 
     ``LabelBinarizer.transform`` makes an int64 (n, n_classes) matrix that a
     cast then copies: with a million rows that was the peak of the whole fit.
     Soft targets ``proba`` (one column per class) take the same layout: one
-    column, the positive class's, for two classes (none for one). ``codes``
-    are the labels' indices in ``classes``, if known.
+    column, the positive class's, for two classes (none for one).
     """
     if proba is not None:
         return (proba[:, 1:] if len(classes) <= 2 else proba).astype(dtype)
     if binarizer.y_type_.startswith("multilabel"):
         return binarizer.transform(y).astype(dtype, copy=False)
-    if codes is None:
-        codes = np.searchsorted(classes, y)
+    codes = np.searchsorted(classes, y)
     if len(classes) <= 2:
         return codes.astype(dtype).reshape(-1, 1)
     Y = np.zeros((len(codes), len(classes)), dtype=dtype)
