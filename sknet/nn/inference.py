@@ -118,7 +118,8 @@ def _hidden_layer(A, W, activation, out):
     """``activation([A, 1] @ [W; b])`` into ``out``, its last column kept at one."""
     np.matmul(A, W, out=out[:, :-1])
     out = activation.forward(out)  # whole rows: the contiguous, faster loop
-    out[:, -1] = 1
+    if out[0, -1] != 1:  # f(1) is 1 for relu and its kin: then the column still is
+        out[:, -1] = 1
     return out
 
 
