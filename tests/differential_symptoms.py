@@ -8,6 +8,7 @@ behaviour it names, so that it explains nothing else.
 """
 
 import numbers
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -107,18 +108,42 @@ def log_loss_from_logits(case, m, ours, theirs):
     """scikit-learn's log-loss clips probabilities to [eps, 1 - eps]; sknet's does not.
 
     The gradients are the same, so the weights agree and only the reported
-    loss is larger in sknet.
+    loss is larger in sknet: in the loss attributes, and in the verbose
+    lines that print it (the rest of each line as scikit-learn's).
     """
-    if m.aspect != "values" or m.name not in LOSSES or case.kind != "classifier":
+    verbose = m.aspect == "verbose"
+    if not (verbose or (m.aspect == "values" and m.name in LOSSES)) or case.kind != "classifier":
         return False
     a, b = ours.steps[m.step].attributes, theirs.steps[m.step].attributes
     dtype = a["coefs_"][0].dtype
-    ours_loss, theirs_loss = np.asarray(m.ours, float), np.asarray(m.theirs, float)
+    if verbose:
+        ours_loss, theirs_loss = _printed_losses(m.ours), _printed_losses(m.theirs)
+        if _PRINTED_LOSS.sub("", m.theirs) != _PRINTED_LOSS.sub("", _scikit_learn_part(m)):
+            return False
+    else:
+        ours_loss, theirs_loss = np.asarray(m.ours, float), np.asarray(m.theirs, float)
     return (
         ours_loss.shape == theirs_loss.shape
         and close(a["coefs_"], b["coefs_"], str(dtype))
         and bool(np.all(ours_loss >= theirs_loss - 1e-6))
     )
+
+
+_PRINTED_LOSS = re.compile(r"loss = (-?[0-9.]+(?:e[-+]?[0-9]+)?)")
+
+
+def _printed_losses(text):
+    return np.asarray([float(x) for x in _PRINTED_LOSS.findall(text)])
+
+
+def _scikit_learn_part(m):
+    """sknet's verbose lines cut to the length of scikit-learn's (sknet adds fields)."""
+    theirs = m.theirs.splitlines()
+    ours = m.ours.splitlines()
+    if len(ours) != len(theirs):
+        return ""
+    cut = [o[: o.index(" |")] if " |" in o else o for o in ours]
+    return "\n".join(cut) + ("\n" if m.theirs.endswith("\n") else "")
 
 
 def _float32_input(case):
