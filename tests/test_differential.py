@@ -117,7 +117,7 @@ DIFFERENCES = {
         local=frozenset({"predict_log_proba"}),
     ),
     "log-loss": Difference(
-        "the log-loss in ``loss_`` and ``loss_curve_``",
+        "the log-loss in ``loss_``, ``loss_curve_`` and the verbose lines",
         "computed from probabilities clipped to [eps, 1 - eps]: at most about 36 "
         "per sample and output",
         "computed from the logits, unclipped (the gradients are the same)",
