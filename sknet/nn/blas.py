@@ -54,7 +54,8 @@ def add_rows(Z, b, ones):
     if routines is None or not Z.flags.c_contiguous or ones is None:
         Z += b
         return Z
-    _kept(routines[2](1.0, b, ones, a=Z.T, overwrite_a=True), Z.T)
+    ZT = Z.T  # one view: the wrapper hands back this object when it updated it in place
+    _kept(routines[2](1.0, b, ones, a=ZT, overwrite_a=True), ZT)
     return Z
 
 

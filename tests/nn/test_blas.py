@@ -79,3 +79,15 @@ def test_a_step_with_foreign_state_arrays_matches_one_with_its_own(opt):
         opt.update(theta, grad.copy(), state, 0.1)
         opt.update(twin_theta, grad.copy(), twin_state, 0.1)
     np.testing.assert_array_equal(theta, twin_theta)
+
+
+def test_add_rows_updates_a_batch_in_place_without_copying_back(monkeypatch):
+    """The hot path: SciPy updates ``Z.T`` itself, so nothing is copied back."""
+    copied = []
+    kept = blas._kept
+    monkeypatch.setattr(blas, "_kept", lambda r, t: copied.append(r is not t) or kept(r, t))
+    for dtype in DTYPES:
+        Z = np.zeros((200, 7), dtype)
+        blas.add_rows(Z, np.arange(7, dtype=dtype), np.ones(200, dtype))
+        np.testing.assert_array_equal(Z, np.broadcast_to(np.arange(7, dtype=dtype), Z.shape))
+    assert copied == [False, False]
